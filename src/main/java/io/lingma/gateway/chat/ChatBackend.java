@@ -1,0 +1,44 @@
+package io.lingma.gateway.chat;
+
+import io.lingma.gateway.error.GatewayException;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An upstream Lingma backend (local IPC or remote HTTP). No client API type crosses this interface.
+ */
+public interface ChatBackend {
+
+    /** @return {@code ipc}, {@code remote} or {@code simulator} (the IPC backend on the built-in simulator) */
+    String name();
+
+    /**
+     * Starts a turn: sets up the upstream session, sends the prompt and returns the running turn. Does not wait
+     * for the first event.
+     *
+     * @param turn  the normalised request
+     * @param model the resolved model
+     * @return the running turn; the caller must {@link UpstreamTurn#close()} it
+     * @throws GatewayException when the upstream is unavailable (503), refuses the request (4xx/502) or times out
+     *                          during set-up (503/504)
+     */
+    UpstreamTurn open(ChatTurn turn, ResolvedModel model);
+
+    /**
+     * @return the upstream model catalogue (may be cached); empty when the upstream lists none
+     * @throws GatewayException 503 when the backend is unreachable, 502 when the listing fails
+     */
+    List<ModelInfo> models();
+
+    /**
+     * @return true when the backend is connected and ready to take a turn (readiness)
+     */
+    boolean ready();
+
+    /**
+     * @return backend details for {@code /health} ({@code transport}, {@code endpoint}, {@code connected}, …);
+     * never contains secrets
+     */
+    Map<String, Object> status();
+}

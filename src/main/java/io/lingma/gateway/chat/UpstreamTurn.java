@@ -1,0 +1,35 @@
+package io.lingma.gateway.chat;
+
+import java.time.Duration;
+
+/**
+ * A running upstream turn: a pull-based stream of {@link ChatEvent}s that ends with one terminal event.
+ * Implementations buffer events in a bounded queue filled by the upstream reader, so the reader never blocks.
+ */
+public interface UpstreamTurn extends AutoCloseable {
+
+    /**
+     * Waits for the next event.
+     *
+     * @param timeout how long to wait; {@link Duration#ZERO} polls
+     * @return the next event, or null when none arrived within {@code timeout}; after the terminal event has been
+     * returned, returns it again on every call
+     * @throws InterruptedException when the waiting thread is interrupted
+     */
+    ChatEvent next(Duration timeout) throws InterruptedException;
+
+    /** @return the model this turn runs on (after any fallback) */
+    ResolvedModel model();
+
+    /**
+     * Abandons the turn (client disconnected or timed out): cancels it upstream and frees its session.
+     * Non-blocking and safe to call from a Vert.x event loop; idempotent.
+     *
+     * @param reason short text for logs
+     */
+    void cancel(String reason);
+
+    /** Releases upstream resources (e.g. deletes a fresh Lingma session in the background). Idempotent. */
+    @Override
+    void close();
+}
