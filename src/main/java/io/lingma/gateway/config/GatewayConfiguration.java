@@ -1,0 +1,319 @@
+package io.lingma.gateway.config;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.lingma.gateway.api.ApiSettings;
+import io.lingma.gateway.api.anthropic.AnthropicMessagesApi;
+import io.lingma.gateway.api.openai.OpenAiChatApi;
+import io.lingma.gateway.chat.ChatBackend;
+import io.lingma.gateway.chat.TokenEstimator;
+import io.lingma.gateway.error.UpstreamFaultException;
+import io.lingma.gateway.http.ErrorResponder;
+import io.lingma.gateway.http.HttpLifecycle;
+import io.lingma.gateway.http.VertxRouterSetup;
+import io.lingma.gateway.lingma.ipc.IpcChatBackend;
+import io.lingma.gateway.lingma.ipc.IpcSettings;
+import io.lingma.gateway.service.ChatService;
+import io.lingma.gateway.service.ClientApis;
+import io.lingma.gateway.service.ConcurrencyLimiter;
+import io.lingma.gateway.service.HealthService;
+import io.lingma.gateway.service.ModelCatalog;
+import io.lingma.gateway.simulator.LingmaSimulator;
+import io.lingma.gateway.simulator.SimulatorOptions;
+import io.lingma.gateway.sse.SseStreamer;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import org.apache.camel.BindToRegistry;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * All of the gateway's beans, bound to the Camel registry by name for the routes (style.md #2). Each bound method
+ * delegates to a memoised factory so beans can depend on each other regardless of binding order. Settings come
+ * from {@link GatewayProperties} (application.properties → environment → command line).
+ */
+public class GatewayConfiguration implements CamelConfiguration {
+
+    /** The gateway version reported by {@code /version} and {@code /health}. */
+    public static final String VERSION = "0.1.0";
+
+    private CamelContext context;
+    private GatewayProperties props;
+    private Vertx vertx;
+    private ObjectMapper mapper;
+    private LingmaSimulator simulator;
+    private ChatBackend backend;
+    private ConcurrencyLimiter limiter;
+    private CircuitBreaker breaker;
+    private ChatService chatService;
+    private ClientApis clientApis;
+    private ModelCatalog catalog;
+    private ApiSettings apiSettings;
+    private OpenAiChatApi openAi;
+    private AnthropicMessagesApi anthropic;
+
+    @Override
+    public void configure(CamelContext camelContext) {
+        init(camelContext);
+        camelContext.addStartupListener(new VertxRouterSetup(clientApis()));
+    }
+
+    /**
+     * The one Vert.x instance of the process (platform-http and the Lingma IPC client share it), with a worker
+     * pool sized for the configured concurrency: each request holds a worker thread for its whole life.
+     *
+     * @param ctx the Camel context
+     * @return the Vert.x instance
+     */
+    @BindToRegistry(value = "vertx", destroyMethod = "close")
+    public Vertx vertx(CamelContext ctx) {
+        init(ctx);
+        return vertx();
+    }
+
+    /** @return the shared Jackson mapper */
+    @BindToRegistry("gatewayObjectMapper")
+    public ObjectMapper objectMapper() {
+        return mapper();
+    }
+
+    /** @return the built-in Lingma simulator when {@code gateway.backend=simulator}, else an inert placeholder */
+    @BindToRegistry(value = "lingmaSimulator", destroyMethod = "stop")
+    public LingmaSimulator lingmaSimulator(CamelContext ctx) {
+        init(ctx);
+        return simulator();
+    }
+
+    /** @return the upstream backend selected by {@code gateway.backend} */
+    @BindToRegistry("chatBackend")
+    public ChatBackend chatBackend(CamelContext ctx) {
+        init(ctx);
+        return backend();
+    }
+
+    /** @return the breaker used by the {@code lingma-breaker} circuit-breaker EIP */
+    @BindToRegistry("lingmaCircuitBreaker")
+    public CircuitBreaker lingmaCircuitBreaker(CamelContext ctx) {
+        init(ctx);
+        return breaker();
+    }
+
+    /** @return the generation concurrency limiter */
+    @BindToRegistry("concurrencyLimiter")
+    public ConcurrencyLimiter concurrencyLimiter(CamelContext ctx) {
+        init(ctx);
+        return limiter();
+    }
+
+    /** @return the model catalogue */
+    @BindToRegistry("modelCatalog")
+    public ModelCatalog modelCatalog(CamelContext ctx) {
+        init(ctx);
+        return catalog();
+    }
+
+    /** @return the chat service (open, collect) */
+    @BindToRegistry("chatService")
+    public ChatService chatService(CamelContext ctx) {
+        init(ctx);
+        return chatService();
+    }
+
+    /** @return the OpenAI Chat Completions API */
+    @BindToRegistry("openAiChatApi")
+    public OpenAiChatApi openAiChatApi(CamelContext ctx) {
+        init(ctx);
+        return openAi();
+    }
+
+    /** @return the Anthropic Messages API */
+    @BindToRegistry("anthropicMessagesApi")
+    public AnthropicMessagesApi anthropicMessagesApi(CamelContext ctx) {
+        init(ctx);
+        return anthropic();
+    }
+
+    /** @return all client APIs by protocol */
+    @BindToRegistry("clientApis")
+    public ClientApis clientApisBean(CamelContext ctx) {
+        init(ctx);
+        return clientApis();
+    }
+
+    /** @return the HTTP request life-cycle glue */
+    @BindToRegistry("httpLifecycle")
+    public HttpLifecycle httpLifecycle(CamelContext ctx) {
+        init(ctx);
+        return new HttpLifecycle(limiter(), apiSettings());
+    }
+
+    /** @return the error-envelope responder */
+    @BindToRegistry("errorResponder")
+    public ErrorResponder errorResponder(CamelContext ctx) {
+        init(ctx);
+        return new ErrorResponder(clientApis(), breaker());
+    }
+
+    /** @return the SSE writer */
+    @BindToRegistry("sseStreamer")
+    public SseStreamer sseStreamer(CamelContext ctx) {
+        init(ctx);
+        return new SseStreamer(clientApis(), chatService(),
+                props.duration("gateway.stream.keepalive-interval", Duration.ofSeconds(15)),
+                props.duration("gateway.stream.write-stall-timeout", Duration.ofSeconds(60)));
+    }
+
+    /** @return the health documents */
+    @BindToRegistry("healthService")
+    public HealthService healthService(CamelContext ctx) {
+        init(ctx);
+        return new HealthService(backend(), breaker(), limiter(), VERSION);
+    }
+
+    private synchronized void init(CamelContext ctx) {
+        if (context == null) {
+            context = ctx;
+            props = new GatewayProperties(ctx);
+        }
+    }
+
+    private synchronized Vertx vertx() {
+        if (vertx == null) {
+            int inFlight = props.integer("gateway.concurrency.max-in-flight", 4);
+            int queued = props.integer("gateway.concurrency.max-queued", 64);
+            int workers = (inFlight <= 0 ? 64 : inFlight) + Math.max(0, queued) + 16;
+            vertx = Vertx.vertx(new VertxOptions().setWorkerPoolSize(workers));
+        }
+        return vertx;
+    }
+
+    private synchronized ObjectMapper mapper() {
+        if (mapper == null) {
+            mapper = new ObjectMapper();
+        }
+        return mapper;
+    }
+
+    private String backendName() {
+        return props.string("gateway.backend", "ipc").toLowerCase(Locale.ROOT);
+    }
+
+    private synchronized LingmaSimulator simulator() {
+        if (simulator == null) {
+            SimulatorOptions options = SimulatorOptions.defaults()
+                    .withPort(props.integer("gateway.simulator.port", 0))
+                    .withScenarioFiles(paths(props.string("gateway.simulator.scenarios", "")));
+            simulator = new LingmaSimulator(vertx(), options);
+            if ("simulator".equals(backendName())) {
+                simulator.start();
+            }
+        }
+        return simulator;
+    }
+
+    private static List<java.nio.file.Path> paths(String csv) {
+        return java.util.Arrays.stream(csv.split(",")).map(String::trim).filter(s -> !s.isEmpty())
+                .map(java.nio.file.Path::of).toList();
+    }
+
+    private synchronized ChatBackend backend() {
+        if (backend == null) {
+            switch (backendName()) {
+                case "ipc" -> backend = new IpcChatBackend(vertx(), mapper(), IpcSettingsFactory.from(props, null),
+                        new TokenEstimator(), false);
+                case "simulator" -> backend = new IpcChatBackend(vertx(), mapper(),
+                        IpcSettingsFactory.from(props, simulator().discoveryFile()), new TokenEstimator(), true);
+                case "remote" -> throw new IllegalStateException(
+                        "gateway.backend=remote is not available in this version; use ipc or simulator");
+                default -> throw new IllegalArgumentException(
+                        "invalid value for gateway.backend: " + backendName() + " (ipc | simulator | remote)");
+            }
+        }
+        return backend;
+    }
+
+    private synchronized CircuitBreaker breaker() {
+        if (breaker == null) {
+            CircuitBreakerConfig config = CircuitBreakerConfig.custom()
+                    .failureRateThreshold(props.integer("gateway.breaker.failure-rate-threshold", 50))
+                    .slidingWindowSize(props.integer("gateway.breaker.sliding-window-size", 10))
+                    .minimumNumberOfCalls(props.integer("gateway.breaker.minimum-number-of-calls", 5))
+                    .waitDurationInOpenState(props.duration("gateway.breaker.wait-duration-in-open-state",
+                            Duration.ofSeconds(30)))
+                    .permittedNumberOfCallsInHalfOpenState(
+                            props.integer("gateway.breaker.permitted-calls-in-half-open-state", 1))
+                    .automaticTransitionFromOpenToHalfOpenEnabled(true)
+                    // only upstream faults count; a 4xx is the client's problem, not Lingma's
+                    .recordException(e -> e instanceof UpstreamFaultException
+                            || e.getCause() instanceof UpstreamFaultException)
+                    .build();
+            breaker = CircuitBreaker.of("lingma-upstream", config);
+        }
+        return breaker;
+    }
+
+    private synchronized ConcurrencyLimiter limiter() {
+        if (limiter == null) {
+            limiter = new ConcurrencyLimiter(props.integer("gateway.concurrency.max-in-flight", 4),
+                    props.integer("gateway.concurrency.max-queued", 64),
+                    props.duration("gateway.concurrency.queue-timeout", Duration.ofSeconds(30)),
+                    props.integer("gateway.concurrency.retry-after", 5));
+        }
+        return limiter;
+    }
+
+    private synchronized ModelCatalog catalog() {
+        if (catalog == null) {
+            catalog = new ModelCatalog(backend(), props.string("gateway.default-model", ""),
+                    props.enumValue("gateway.models.unknown-policy", ModelCatalog.UnknownPolicy.class,
+                            ModelCatalog.UnknownPolicy.MAP_DEFAULT),
+                    !"display-name".equalsIgnoreCase(props.string("gateway.models.public-id", "key")),
+                    ModelCatalog.parseAliases(props.string("gateway.models.aliases", "")),
+                    "simulator".equals(backendName()) ? "lingma-simulator" : "lingma");
+        }
+        return catalog;
+    }
+
+    private synchronized ChatService chatService() {
+        if (chatService == null) {
+            chatService = new ChatService(backend(), new TokenEstimator(), breaker(),
+                    props.duration("gateway.stream.commit-timeout", Duration.ofSeconds(10)),
+                    props.duration("gateway.first-output-timeout", Duration.ofSeconds(120)),
+                    props.duration("gateway.request-timeout", Duration.ofSeconds(600)));
+        }
+        return chatService;
+    }
+
+    private synchronized ApiSettings apiSettings() {
+        if (apiSettings == null) {
+            apiSettings = ApiSettingsFactory.from(props);
+        }
+        return apiSettings;
+    }
+
+    private synchronized OpenAiChatApi openAi() {
+        if (openAi == null) {
+            openAi = new OpenAiChatApi(mapper(), apiSettings());
+        }
+        return openAi;
+    }
+
+    private synchronized AnthropicMessagesApi anthropic() {
+        if (anthropic == null) {
+            anthropic = new AnthropicMessagesApi(mapper(), apiSettings());
+        }
+        return anthropic;
+    }
+
+    private synchronized ClientApis clientApis() {
+        if (clientApis == null) {
+            clientApis = new ClientApis(List.of(openAi(), anthropic()));
+        }
+        return clientApis;
+    }
+}

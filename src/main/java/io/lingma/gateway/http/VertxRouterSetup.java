@@ -1,0 +1,80 @@
+package io.lingma.gateway.http;
+
+import io.lingma.gateway.chat.ApiProtocol;
+import io.lingma.gateway.chat.Ids;
+import io.lingma.gateway.error.ErrorKind;
+import io.lingma.gateway.error.GatewayException;
+import io.lingma.gateway.service.ClientApis;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.RoutingContext;
+import org.apache.camel.CamelContext;
+import org.apache.camel.StartupListener;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
+
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Gives requests that never reach a Camel route the client API's error envelope (client-api.md §2.3, §2.7):
+ * unknown path → 404 {@code Invalid URL (METHOD path)}, known path with the wrong method → 405 with {@code Allow},
+ * {@code OPTIONS} → 204, body over {@code gateway.http.max-body-bytes} → 413. Installed on the platform-http
+ * Vert.x router once Camel has started.
+ */
+public class VertxRouterSetup implements StartupListener {
+
+    private final ClientApis apis;
+
+    /** @param apis the client APIs (for their envelopes) */
+    public VertxRouterSetup(ClientApis apis) {
+        this.apis = apis;
+    }
+
+    @Override
+    public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
+        VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context);
+        if (router == null) {
+            return;
+        }
+        router.route().last().handler(ctx -> unmatched(router, ctx));
+        router.errorHandler(413, ctx -> send(ctx, new GatewayException(ErrorKind.REQUEST_TOO_LARGE,
+                "Request body exceeds the configured limit of the gateway")));
+    }
+
+    private void unmatched(VertxPlatformHttpRouter router, RoutingContext ctx) {
+        String path = ctx.request().path();
+        if (ctx.request().method() == HttpMethod.OPTIONS) {
+            ctx.response().setStatusCode(204).end();
+            return;
+        }
+        Set<String> allowed = new TreeSet<>();
+        for (Route r : router.getRoutes()) {
+            if (r.getPath() != null && r.methods() != null && pathMatches(r.getPath(), path)) {
+                r.methods().forEach(m -> allowed.add(m.name()));
+            }
+        }
+        if (!allowed.isEmpty()) {
+            ctx.response().putHeader("Allow", String.join(", ", allowed));
+            send(ctx, new GatewayException(ErrorKind.METHOD_NOT_ALLOWED,
+                    "Method " + ctx.request().method() + " not allowed for " + path));
+            return;
+        }
+        send(ctx, new GatewayException(ErrorKind.UNKNOWN_URL,
+                "Invalid URL (" + ctx.request().method() + " " + path + ")"));
+    }
+
+    private static boolean pathMatches(String routePath, String path) {
+        String regex = routePath.replaceAll(":[^/]+", "[^/]+").replace("{", "").replace("}", "");
+        return path.matches(regex) || path.equals(routePath);
+    }
+
+    private void send(RoutingContext ctx, GatewayException error) {
+        ApiProtocol protocol = HttpLifecycle.protocolOf(ctx.request().path());
+        String requestId = Ids.hex("req_", 32);
+        ctx.response()
+                .setStatusCode(error.status())
+                .putHeader("Content-Type", "application/json")
+                .putHeader("x-request-id", requestId)
+                .end(apis.errorBody(protocol, error));
+    }
+}

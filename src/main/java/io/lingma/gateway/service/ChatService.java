@@ -1,0 +1,222 @@
+package io.lingma.gateway.service;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.lingma.gateway.chat.ChatBackend;
+import io.lingma.gateway.chat.ChatEvent;
+import io.lingma.gateway.chat.ChatMessage;
+import io.lingma.gateway.chat.ChatResult;
+import io.lingma.gateway.chat.ChatTurn;
+import io.lingma.gateway.chat.ResolvedModel;
+import io.lingma.gateway.chat.TokenEstimator;
+import io.lingma.gateway.chat.UpstreamTurn;
+import io.lingma.gateway.error.ErrorKind;
+import io.lingma.gateway.error.GatewayException;
+import io.lingma.gateway.error.UpstreamFaultException;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a turn on the backend: opening it up to its first event (the step the circuit breaker wraps, see
+ * architecture.md §3 "Circuit breaker") and collecting a non-streaming result. Failures after the open are
+ * recorded on the breaker here, because the breaker EIP only sees the open step.
+ */
+public class ChatService {
+
+    private final ChatBackend backend;
+    private final TokenEstimator estimator;
+    private final CircuitBreaker breaker;
+    private final Duration commitTimeout;
+    private final Duration firstOutputTimeout;
+    private final Duration requestTimeout;
+
+    /**
+     * @param backend            the upstream
+     * @param estimator          token estimator for usage when Lingma reports none
+     * @param breaker            the breaker the route's {@code circuitBreaker} EIP uses
+     * @param commitTimeout      {@code gateway.stream.commit-timeout} (default 10 s): longest wait for the first event
+     *                           before a stream is committed anyway
+     * @param firstOutputTimeout {@code gateway.first-output-timeout} (default 120 s): no content by then → 504
+     * @param requestTimeout     {@code gateway.request-timeout} (default 600 s; zero = none)
+     */
+    public ChatService(ChatBackend backend, TokenEstimator estimator, CircuitBreaker breaker, Duration commitTimeout,
+                       Duration firstOutputTimeout, Duration requestTimeout) {
+        this.backend = backend;
+        this.estimator = estimator;
+        this.breaker = breaker;
+        this.commitTimeout = commitTimeout;
+        this.firstOutputTimeout = firstOutputTimeout;
+        this.requestTimeout = requestTimeout;
+    }
+
+    /**
+     * Opens the turn and waits for its first content or terminal event, at most the commit timeout.
+     *
+     * @param turn  the normalised request
+     * @param model the resolved model
+     * @return the opened turn (the caller closes it)
+     * @throws GatewayException {@link UpstreamFaultException} for upstream faults (counted by the breaker), a plain
+     *                          {@link GatewayException} for client errors
+     */
+    public OpenedTurn open(ChatTurn turn, ResolvedModel model) {
+        UpstreamTurn upstream;
+        try {
+            upstream = backend.open(turn, model);
+        } catch (GatewayException e) {
+            throw UpstreamFaultException.classify(e);
+        }
+        List<ChatEvent> head = new ArrayList<>();
+        long deadline = System.nanoTime() + commitTimeout.toNanos();
+        try {
+            while (true) {
+                long left = deadline - System.nanoTime();
+                ChatEvent e = left <= 0 ? null : upstream.next(Duration.ofNanos(left));
+                if (e == null) {
+                    break;
+                }
+                if (e instanceof ChatEvent.Failure f) {
+                    throw UpstreamFaultException.classify(f.error());
+                }
+                head.add(e);
+                if (e.content() || e.terminal()) {
+                    break;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            upstream.cancel("interrupted while opening");
+            upstream.close();
+            throw new GatewayException(ErrorKind.INTERNAL, "interrupted while waiting for Lingma", e);
+        } catch (RuntimeException e) {
+            upstream.close();
+            throw e;
+        }
+        return new OpenedTurn(turn, upstream, head, promptTokens(turn));
+    }
+
+    /**
+     * Reads the turn to its end and aggregates it (non-streaming responses). Closes the turn.
+     *
+     * @param turn the opened turn
+     * @return the completed result
+     * @throws GatewayException the upstream failure (status per client-api.md §2.8), or 504 when no output arrived
+     *                          within the first-output timeout or the request timeout elapsed
+     */
+    public ChatResult collect(OpenedTurn turn) {
+        ResultAggregator agg = new ResultAggregator(turn.promptTokenEstimate(), estimator);
+        TurnClock clock = clock();
+        try (turn) {
+            while (true) {
+                ChatEvent e = turn.next(clock.nextWait(agg.hasContent(), Duration.ofSeconds(1)));
+                if (e == null) {
+                    GatewayException timeout = clock.expired(agg.hasContent());
+                    if (timeout != null) {
+                        turn.cancel(timeout.getMessage());
+                        throw recordFault(timeout);
+                    }
+                    continue;
+                }
+                if (e instanceof ChatEvent.Failure f) {
+                    throw recordFault(f.error());
+                }
+                if (e instanceof ChatEvent.Finish f) {
+                    return agg.result(f.reason(), turn.model());
+                }
+                agg.add(e);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            turn.cancel("interrupted");
+            throw new GatewayException(ErrorKind.INTERNAL, "interrupted while waiting for Lingma", e);
+        }
+    }
+
+    /**
+     * Records an upstream fault that happened after the breaker-protected open, so it counts towards opening the
+     * breaker; client errors are returned unchanged.
+     *
+     * @param error the failure
+     * @return the failure to throw or report
+     */
+    public GatewayException recordFault(GatewayException error) {
+        GatewayException classified = UpstreamFaultException.classify(error);
+        if (classified instanceof UpstreamFaultException) {
+            breaker.onError(0, TimeUnit.NANOSECONDS, classified);
+        }
+        return classified;
+    }
+
+    /** @return a new deadline tracker for one response */
+    public TurnClock clock() {
+        return new TurnClock(firstOutputTimeout, requestTimeout);
+    }
+
+    /**
+     * Estimates the input tokens of a request (client-api.md §12) from its system text and messages.
+     *
+     * @param turn the request
+     * @return estimated tokens, at least 1
+     */
+    public long promptTokens(ChatTurn turn) {
+        StringBuilder sb = new StringBuilder(turn.system());
+        for (ChatMessage m : turn.messages()) {
+            sb.append('\n').append(m.flatText());
+            m.toolCalls().forEach(c -> sb.append(c.name()).append(c.arguments()));
+        }
+        return Math.max(1, estimator.estimate(sb.toString()));
+    }
+
+    /** @return the token estimator */
+    public TokenEstimator estimator() {
+        return estimator;
+    }
+
+    /** Deadlines of one response: first output and whole request (client-api.md §13). */
+    public static final class TurnClock {
+        private final long start = System.nanoTime();
+        private final Duration firstOutput;
+        private final Duration request;
+
+        TurnClock(Duration firstOutput, Duration request) {
+            this.firstOutput = firstOutput;
+            this.request = request;
+        }
+
+        /**
+         * @param hasContent whether content already arrived
+         * @param cap        the longest wait wanted by the caller (e.g. the keep-alive interval)
+         * @return how long to wait for the next event
+         */
+        public Duration nextWait(boolean hasContent, Duration cap) {
+            long left = remainingNanos(hasContent);
+            return Duration.ofNanos(Math.max(1_000_000L, Math.min(cap.toNanos(), left)));
+        }
+
+        /**
+         * @param hasContent whether content already arrived
+         * @return the 504 to raise when a deadline has passed, else null
+         */
+        public GatewayException expired(boolean hasContent) {
+            if (remainingNanos(hasContent) > 0) {
+                return null;
+            }
+            String message = hasContent ? "Lingma did not finish within the request timeout"
+                    : "timed out while waiting for Lingma to start responding";
+            return new GatewayException(ErrorKind.UPSTREAM_TIMEOUT, message);
+        }
+
+        private long remainingNanos(boolean hasContent) {
+            long elapsed = System.nanoTime() - start;
+            long left = Long.MAX_VALUE;
+            if (!request.isZero()) {
+                left = request.toNanos() - elapsed;
+            }
+            if (!hasContent && !firstOutput.isZero()) {
+                left = Math.min(left, firstOutput.toNanos() - elapsed);
+            }
+            return left;
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package io.lingma.gateway.service;
+
+import io.lingma.gateway.api.ClientApi;
+import io.lingma.gateway.chat.ApiProtocol;
+import io.lingma.gateway.chat.ChatResult;
+import io.lingma.gateway.chat.ChatTurn;
+import io.lingma.gateway.error.GatewayException;
+
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/** The client APIs by protocol, so shared routes can encode for whichever API a request came from. */
+public class ClientApis {
+
+    private final Map<ApiProtocol, ClientApi> apis = new EnumMap<>(ApiProtocol.class);
+
+    /** @param apis one implementation per protocol */
+    public ClientApis(List<ClientApi> apis) {
+        apis.forEach(a -> this.apis.put(a.protocol(), a));
+    }
+
+    /**
+     * @param protocol a client API
+     * @return its implementation
+     * @throws IllegalStateException when none is registered (a wiring bug)
+     */
+    public ClientApi get(ApiProtocol protocol) {
+        ClientApi api = apis.get(protocol);
+        if (api == null) {
+            throw new IllegalStateException("no client API for " + protocol);
+        }
+        return api;
+    }
+
+    /**
+     * @param turn   the request
+     * @param result the completed turn
+     * @return the non-streaming JSON body in the request's API
+     */
+    public String encodeResult(ChatTurn turn, ChatResult result) {
+        return get(turn.protocol()).encodeResult(turn, result);
+    }
+
+    /**
+     * @param protocol the request's API
+     * @param error    the failure
+     * @return the error envelope of that API (client-api.md §2.7)
+     */
+    public String errorBody(ApiProtocol protocol, GatewayException error) {
+        return get(protocol).errorBody(error);
+    }
+}

@@ -1,0 +1,77 @@
+package io.lingma.gateway.service;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.lingma.gateway.chat.ChatBackend;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Liveness and readiness documents (client-api.md §8.2): {@code /health} always answers 200 while the process
+ * serves; {@code /healthz} answers 503 until the Lingma upstream is reachable. Both name the backend and say
+ * whether it is the built-in simulator. Never contains secrets.
+ */
+public class HealthService {
+
+    /** The service name reported everywhere. */
+    public static final String SERVICE = "lingma-gateway";
+
+    private final ChatBackend backend;
+    private final CircuitBreaker breaker;
+    private final ConcurrencyLimiter limiter;
+    private final String version;
+
+    /**
+     * @param backend the upstream
+     * @param breaker the upstream circuit breaker
+     * @param limiter the concurrency limiter
+     * @param version the gateway version
+     */
+    public HealthService(ChatBackend backend, CircuitBreaker breaker, ConcurrencyLimiter limiter, String version) {
+        this.backend = backend;
+        this.breaker = breaker;
+        this.limiter = limiter;
+        this.version = version;
+    }
+
+    /** @return true when the backend can take a turn now */
+    public boolean ready() {
+        return backend.ready();
+    }
+
+    /**
+     * @return {@code {ok, ready, service, version, backend, simulator, state{…}, circuit_breaker{…}, concurrency{…}}}
+     */
+    public Map<String, Object> document() {
+        boolean ready = backend.ready();
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("ok", ready);
+        doc.put("ready", ready);
+        doc.put("service", SERVICE);
+        doc.put("version", version);
+        doc.put("backend", backend.name());
+        doc.put("simulator", "simulator".equals(backend.name()));
+        doc.put("state", backend.status());
+        Map<String, Object> cb = new LinkedHashMap<>();
+        cb.put("state", breaker.getState().name());
+        cb.put("failure_rate", breaker.getMetrics().getFailureRate());
+        cb.put("failed_calls", breaker.getMetrics().getNumberOfFailedCalls());
+        doc.put("circuit_breaker", cb);
+        Map<String, Object> cc = new LinkedHashMap<>();
+        cc.put("in_flight", limiter.inFlight());
+        cc.put("queued", limiter.queued());
+        cc.put("accepted_total", limiter.acceptedTotal());
+        cc.put("rejected_total", limiter.rejectedTotal());
+        cc.put("max_in_flight", limiter.maxInFlight());
+        doc.put("concurrency", cc);
+        return doc;
+    }
+
+    /** @return {@code {version, service}} (client-api.md §8.3) */
+    public Map<String, Object> version() {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("version", version);
+        doc.put("service", SERVICE);
+        return doc;
+    }
+}

@@ -1,0 +1,68 @@
+package io.lingma.gateway.service;
+
+import io.lingma.gateway.chat.ChatEvent;
+import io.lingma.gateway.chat.ChatTurn;
+import io.lingma.gateway.chat.ResolvedModel;
+import io.lingma.gateway.chat.UpstreamTurn;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * An upstream turn that has passed the circuit breaker: set up, prompt sent, and either its first content event
+ * received or the commit timeout elapsed (client-api.md §2.9 commit point). Events already read while opening are
+ * replayed first.
+ */
+public final class OpenedTurn implements UpstreamTurn {
+
+    private final ChatTurn request;
+    private final UpstreamTurn upstream;
+    private final Deque<ChatEvent> head;
+    private final long promptTokenEstimate;
+
+    /**
+     * @param request             the normalised request
+     * @param upstream            the running upstream turn
+     * @param head                events read while opening, in order
+     * @param promptTokenEstimate estimated input tokens, for stream headers such as Anthropic {@code message_start}
+     */
+    public OpenedTurn(ChatTurn request, UpstreamTurn upstream, List<ChatEvent> head, long promptTokenEstimate) {
+        this.request = request;
+        this.upstream = upstream;
+        this.head = new ArrayDeque<>(head);
+        this.promptTokenEstimate = promptTokenEstimate;
+    }
+
+    /** @return the request this turn answers */
+    public ChatTurn request() {
+        return request;
+    }
+
+    /** @return estimated input tokens */
+    public long promptTokenEstimate() {
+        return promptTokenEstimate;
+    }
+
+    @Override
+    public synchronized ChatEvent next(Duration timeout) throws InterruptedException {
+        ChatEvent e = head.poll();
+        return e != null ? e : upstream.next(timeout);
+    }
+
+    @Override
+    public ResolvedModel model() {
+        return upstream.model();
+    }
+
+    @Override
+    public void cancel(String reason) {
+        upstream.cancel(reason);
+    }
+
+    @Override
+    public void close() {
+        upstream.close();
+    }
+}

@@ -1,0 +1,178 @@
+package io.lingma.gateway.sse;
+
+import io.lingma.gateway.api.SseFrame;
+import io.lingma.gateway.api.StreamEncoder;
+import io.lingma.gateway.chat.ApiProtocol;
+import io.lingma.gateway.chat.ChatEvent;
+import io.lingma.gateway.chat.ChatResult;
+import io.lingma.gateway.error.ErrorKind;
+import io.lingma.gateway.error.GatewayException;
+import io.lingma.gateway.http.ClientConnection;
+import io.lingma.gateway.http.GatewayExchange;
+import io.lingma.gateway.http.HttpLifecycle;
+import io.lingma.gateway.service.ChatService;
+import io.lingma.gateway.service.ClientApis;
+import io.lingma.gateway.service.OpenedTurn;
+import io.lingma.gateway.service.ResultAggregator;
+import io.vertx.core.http.HttpServerResponse;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Writes an opened turn to the client as SSE (client-api.md §2.9, architecture.md §3 "SSE out of
+ * camel-platform-http-vertx"): headers at the commit point, one {@code write()} per frame as events arrive (no
+ * batching), keep-alives while waiting, a terminal error event for failures after the commit, and the response
+ * ended here. Runs on the route's worker thread until the stream ends; respects the response write queue so a
+ * slow reader cannot grow memory without bound.
+ */
+public class SseStreamer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SseStreamer.class);
+
+    private final ClientApis apis;
+    private final ChatService chat;
+    private final Duration keepAliveInterval;
+    private final Duration writeStallTimeout;
+
+    /**
+     * @param apis              client APIs (their stream encoders)
+     * @param chat              the chat service (deadlines, breaker recording, estimator)
+     * @param keepAliveInterval {@code gateway.stream.keepalive-interval} (default 15 s)
+     * @param writeStallTimeout {@code gateway.stream.write-stall-timeout} (default 60 s): a client that reads
+     *                          nothing for this long while the write queue is full is dropped
+     */
+    public SseStreamer(ClientApis apis, ChatService chat, Duration keepAliveInterval, Duration writeStallTimeout) {
+        this.apis = apis;
+        this.chat = chat;
+        this.keepAliveInterval = keepAliveInterval;
+        this.writeStallTimeout = writeStallTimeout;
+    }
+
+    /**
+     * Streams the exchange's {@link OpenedTurn} body to the client and ends the response.
+     *
+     * @param exchange the chat exchange (body: the opened turn)
+     */
+    public void stream(Exchange exchange) {
+        OpenedTurn turn = exchange.getIn().getBody(OpenedTurn.class);
+        HttpServerResponse response = exchange.getProperty(GatewayExchange.HTTP_RESPONSE, HttpServerResponse.class);
+        ClientConnection client = HttpLifecycle.connection(exchange);
+        ApiProtocol protocol = turn.request().protocol();
+        StreamEncoder encoder = apis.get(protocol).streamEncoder(turn.request(), turn.model(),
+                turn.promptTokenEstimate());
+        ResultAggregator agg = new ResultAggregator(turn.promptTokenEstimate(), chat.estimator());
+        ChatService.TurnClock clock = chat.clock();
+        try (turn) {
+            commit(response, exchange, protocol, turn);
+            write(response, encoder.start());
+            while (!client.gone()) {
+                ChatEvent e = turn.next(clock.nextWait(agg.hasContent(), keepAliveInterval));
+                if (e == null) {
+                    GatewayException timeout = clock.expired(agg.hasContent());
+                    if (timeout != null) {
+                        turn.cancel(timeout.getMessage());
+                        write(response, encoder.error(chat.recordFault(timeout)));
+                        break;
+                    }
+                    write(response, List.of(encoder.keepAlive()));
+                } else if (e instanceof ChatEvent.Failure f) {
+                    write(response, encoder.error(chat.recordFault(f.error())));
+                    break;
+                } else if (e instanceof ChatEvent.Finish f) {
+                    ChatResult result = agg.result(f.reason(), turn.model());
+                    write(response, encoder.finish(result));
+                    break;
+                } else {
+                    agg.add(e);
+                    write(response, encoder.onEvent(e));
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            turn.cancel("interrupted");
+        } catch (ClientGoneException e) {
+            turn.cancel(e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.warn("stream failed after commit", e);
+            turn.cancel("stream failure");
+            safeWrite(response, encoder.error(new GatewayException(ErrorKind.INTERNAL, "internal gateway error")));
+        } finally {
+            if (!response.ended() && !response.closed()) {
+                response.end();
+            }
+        }
+    }
+
+    private void commit(HttpServerResponse response, Exchange exchange, ApiProtocol protocol, OpenedTurn turn) {
+        response.setStatusCode(200);
+        response.setChunked(true);
+        response.putHeader("Content-Type", "text/event-stream; charset=utf-8");
+        response.putHeader("Cache-Control", "no-cache, no-transform");
+        response.putHeader("Connection", "keep-alive");
+        response.putHeader("X-Accel-Buffering", "no");
+        response.putHeader("X-Lingma-Model", turn.model().key().isEmpty() ? "lingma" : turn.model().key());
+        String requestId = exchange.getIn().getHeader("x-request-id", String.class);
+        if (requestId != null) {
+            response.putHeader("x-request-id", requestId);
+            if (protocol.anthropic()) {
+                response.putHeader("request-id", requestId);
+            }
+        }
+        response.writeHead();
+    }
+
+    private void write(HttpServerResponse response, List<SseFrame> frames) throws InterruptedException {
+        for (SseFrame frame : frames) {
+            if (response.closed()) {
+                throw new ClientGoneException();
+            }
+            awaitDrain(response);
+            response.write(frame.render());
+        }
+    }
+
+    private void safeWrite(HttpServerResponse response, List<SseFrame> frames) {
+        try {
+            if (response.headWritten() && !response.closed()) {
+                write(response, frames);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.debug("could not write the terminal error frame", e);
+        }
+    }
+
+    private void awaitDrain(HttpServerResponse response) throws InterruptedException {
+        if (!response.writeQueueFull()) {
+            return;
+        }
+        CompletableFuture<Void> drained = new CompletableFuture<>();
+        response.drainHandler(v -> drained.complete(null));
+        if (!response.writeQueueFull()) {
+            drained.complete(null);
+        }
+        try {
+            drained.get(writeStallTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            response.reset();
+            throw new ClientGoneException();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new ClientGoneException();
+        }
+    }
+
+    /** The client stopped reading or went away; the turn is abandoned. */
+    private static final class ClientGoneException extends RuntimeException {
+        ClientGoneException() {
+            super("client gone", null, false, false);
+        }
+    }
+}
