@@ -44,9 +44,9 @@ public final class ReasoningEfforts {
 
     /**
      * Anthropic {@code thinking} (client-api.md §9.7, vectors 6 and 7): for type {@code ""}, {@code enabled} or
-     * {@code adaptive} an explicit effort wins ({@code thinking.effort}, else {@code output_config.effort});
-     * otherwise {@code budget_tokens} ≥ 4096 → high, 0 &lt; budget &lt; 1024 → low, anything else (incl. absent) →
-     * medium. {@code disabled}, other types and an absent {@code thinking} → off.
+     * {@code adaptive} an explicit effort wins ({@code thinking.effort}, else
+     * {@code output_config.effort}); otherwise {@code budget_tokens} ≥ 4096 → high,
+     * 0 &lt; budget &lt; 1024 → low, anything else (incl. absent) → medium. {@code disabled}, other types and an absent {@code thinking} → off.
      *
      * @param thinking     the {@code thinking} object (may be null)
      * @param outputConfig the {@code output_config} object (may be null)

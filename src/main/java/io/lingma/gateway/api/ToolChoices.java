@@ -3,6 +3,7 @@ package io.lingma.gateway.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lingma.gateway.chat.ToolChoice;
 import io.lingma.gateway.chat.ToolDefinition;
+import io.lingma.gateway.error.ErrorKind;
 import io.lingma.gateway.error.GatewayException;
 
 import java.util.List;
@@ -17,7 +18,8 @@ public final class ToolChoices {
 
     /**
      * Parses a {@code tool_choice} value per the table of client-api.md §10.3:
-     * absent/null/{@code "auto"}/{@code ""} → auto; {@code "none"} → none; {@code "required"}/{@code "any"} → any;
+     * absent/null/{@code "auto"}/{@code ""} → auto; {@code "none"} → none; {@code "required"}/{@code "any"} →
+     * any;
      * any other string X → tool X; {@code {"type":"function","function":{"name":X}}},
      * {@code {"type":"function","name":X}}, {@code {"type":"tool","name":X}} and the legacy {@code {"name":X}} →
      * tool X; {@code {"type":"required"|"any"}} → any; {@code {"type":"none"}} → none; {@code {"type":"auto"|""}}
@@ -91,7 +93,7 @@ public final class ToolChoices {
         }
         String name = choice.name();
         if (!allowlist.isEmpty() && allowlist.stream().noneMatch(name::equalsIgnoreCase)) {
-            throw new GatewayException(io.lingma.gateway.error.ErrorKind.INVALID_REQUEST,
+            throw new GatewayException(ErrorKind.INVALID_REQUEST,
                     "tool '" + name + "' is not allowed", "tool_choice", null, null);
         }
         for (ToolDefinition tool : tools) {
@@ -104,7 +106,7 @@ public final class ToolChoices {
                 return new ToolChoice(ToolChoice.Mode.TOOL, tool.name());
             }
         }
-        throw new GatewayException(io.lingma.gateway.error.ErrorKind.INVALID_REQUEST,
+        throw new GatewayException(ErrorKind.INVALID_REQUEST,
                 "tool_choice names unknown tool '" + name + "'", "tool_choice", null, null);
     }
 }

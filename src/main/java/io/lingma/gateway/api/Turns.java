@@ -2,6 +2,8 @@ package io.lingma.gateway.api;
 
 import io.lingma.gateway.chat.ChatMessage;
 import io.lingma.gateway.chat.ChatRole;
+import io.lingma.gateway.chat.ChatTurn;
+import io.lingma.gateway.chat.ResolvedModel;
 import io.lingma.gateway.error.GatewayException;
 
 import java.util.List;
@@ -43,5 +45,25 @@ public final class Turns {
             return system;
         }
         return system.isEmpty() ? more : system + sep + more;
+    }
+
+    /**
+     * The value of the {@code model} fields of a response (client-api.md §3.4): the requested name when
+     * {@code gateway.models.echo-requested=true}, else the public id of the model that answered (which can differ
+     * from the request after fallback), else the requested name or the default model.
+     *
+     * @param turn     the request
+     * @param model    the model used (may be null)
+     * @param settings the settings
+     * @return the model id to report
+     */
+    public static String modelId(ChatTurn turn, ResolvedModel model, ApiSettings settings) {
+        if (settings.echoRequestedModel() && !turn.requestedModel().isEmpty()) {
+            return turn.requestedModel();
+        }
+        if (model != null && model.publicId() != null && !model.publicId().isEmpty()) {
+            return model.publicId();
+        }
+        return turn.requestedModel().isEmpty() ? settings.defaultModel() : turn.requestedModel();
     }
 }

@@ -12,6 +12,7 @@ import io.lingma.gateway.api.ImageSources;
 import io.lingma.gateway.api.RequestContext;
 import io.lingma.gateway.api.StreamEncoder;
 import io.lingma.gateway.api.ToolIds;
+import io.lingma.gateway.api.Turns;
 import io.lingma.gateway.chat.ApiProtocol;
 import io.lingma.gateway.chat.ChatResult;
 import io.lingma.gateway.chat.ChatTurn;
@@ -101,7 +102,7 @@ public final class AnthropicMessagesApi implements ClientApi {
             block.put("name", call.name());
             block.set("input", json.argumentsObject(call.arguments()));
         }
-        root.put("model", modelId(turn, result.model(), settings));
+        root.put("model", Turns.modelId(turn, result.model(), settings));
         root.put("stop_reason", stopReason(result.finishReason(), result.toolCalls()));
         root.put("stop_sequence", stopSequence(turn, result.finishReason(), result.toolCalls()));
         Usage usage = result.usage() == null ? new Usage(0, 0, 0, 0, true) : result.usage();
@@ -116,8 +117,8 @@ public final class AnthropicMessagesApi implements ClientApi {
     /** Creates the event-stream encoder of client-api.md §6.3 for one response. */
     @Override
     public StreamEncoder streamEncoder(ChatTurn turn, ResolvedModel model, long promptTokenEstimate) {
-        return new AnthropicMessagesStreamEncoder(json, envelopes, settings, turn, modelId(turn, model, settings),
-                promptTokenEstimate);
+        return new AnthropicMessagesStreamEncoder(json, envelopes, settings, turn,
+                Turns.modelId(turn, model, settings), promptTokenEstimate);
     }
 
     /** @return {@code {"type":"error","error":{"type","message"}}} (client-api.md §2.7) */
@@ -179,15 +180,5 @@ public final class AnthropicMessagesApi implements ClientApi {
             return null;
         }
         return turn.stop().get(0);
-    }
-
-    static String modelId(ChatTurn turn, ResolvedModel model, ApiSettings settings) {
-        if (settings.echoRequestedModel() && !turn.requestedModel().isEmpty()) {
-            return turn.requestedModel();
-        }
-        if (model != null && model.publicId() != null && !model.publicId().isEmpty()) {
-            return model.publicId();
-        }
-        return turn.requestedModel().isEmpty() ? settings.defaultModel() : turn.requestedModel();
     }
 }

@@ -12,6 +12,7 @@ import io.lingma.gateway.api.ImageSources;
 import io.lingma.gateway.api.RequestContext;
 import io.lingma.gateway.api.StreamEncoder;
 import io.lingma.gateway.api.ToolIds;
+import io.lingma.gateway.api.Turns;
 import io.lingma.gateway.chat.ApiProtocol;
 import io.lingma.gateway.chat.ChatResult;
 import io.lingma.gateway.chat.ChatTurn;
@@ -92,7 +93,7 @@ public final class OpenAiChatApi implements ClientApi {
         root.put("id", Ids.base62("chatcmpl-", 24));
         root.put("object", "chat.completion");
         root.put("created", clock.instant().getEpochSecond());
-        root.put("model", modelId(turn, result.model(), settings));
+        root.put("model", Turns.modelId(turn, result.model(), settings));
         ObjectNode choice = root.putArray("choices").addObject();
         choice.put("index", 0);
         ObjectNode message = choice.putObject("message");
@@ -122,7 +123,7 @@ public final class OpenAiChatApi implements ClientApi {
      */
     @Override
     public StreamEncoder streamEncoder(ChatTurn turn, ResolvedModel model, long promptTokenEstimate) {
-        return new OpenAiChatStreamEncoder(json, envelopes, settings, turn, modelId(turn, model, settings),
+        return new OpenAiChatStreamEncoder(json, envelopes, settings, turn, Turns.modelId(turn, model, settings),
                 clock.instant().getEpochSecond(), promptTokenEstimate);
     }
 
@@ -132,21 +133,6 @@ public final class OpenAiChatApi implements ClientApi {
         return envelopes.render(ApiProtocol.OPENAI_CHAT, e);
     }
 
-    /**
-     * @param turn     the request
-     * @param model    the model used (may be null)
-     * @param settings the settings ({@code echo-requested})
-     * @return the value of the {@code model} fields (client-api.md §3.4)
-     */
-    static String modelId(ChatTurn turn, ResolvedModel model, ApiSettings settings) {
-        if (settings.echoRequestedModel() && !turn.requestedModel().isEmpty()) {
-            return turn.requestedModel();
-        }
-        if (model != null && model.publicId() != null && !model.publicId().isEmpty()) {
-            return model.publicId();
-        }
-        return turn.requestedModel().isEmpty() ? settings.defaultModel() : turn.requestedModel();
-    }
 
     /**
      * @param reason the internal reason (may be null)
@@ -167,6 +153,7 @@ public final class OpenAiChatApi implements ClientApi {
         };
     }
 
+    /** @return {@code {"id","type":"function","function":{"name","arguments"}}} for one call */
     static ObjectNode toolCall(ApiJson json, ToolCall call, String id) {
         ObjectNode node = json.mapper().createObjectNode();
         node.put("id", id);

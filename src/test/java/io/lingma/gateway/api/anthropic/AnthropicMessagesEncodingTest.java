@@ -251,6 +251,20 @@ class AnthropicMessagesEncodingTest {
     }
 
     @Test
+    void thinkingAfterTextOpensANewBlockAtTheNextIndex() {
+        List<SseFrame> frames = run(api.streamEncoder(thinkingTurn(api), KMODEL, 1),
+                List.of(new ChatEvent.ThinkingDelta("a"), new ChatEvent.TextDelta("b"),
+                        new ChatEvent.ThinkingDelta("c"), new ChatEvent.TextDelta("d")),
+                result("bd", "ac", List.of(), FinishReason.STOP, null));
+        assertWellFormed(frames);
+        assertContiguousBlocks(frames);
+        List<String> types = frames.stream().filter(f -> "content_block_start".equals(f.event()))
+                .map(f -> parse(f.data()).path("content_block").path("type").asText()).toList();
+        assertThat(types).containsExactly("thinking", "text", "thinking", "text");
+        assertThat(frames).filteredOn(f -> f.data().contains("signature_delta")).hasSize(2);
+    }
+
+    @Test
     void emptyAnswerHasNoBlocks() {
         List<SseFrame> frames = run(api.streamEncoder(turn(""), KMODEL, 1), List.of(),
                 result("", "", List.of(), FinishReason.STOP, null));
