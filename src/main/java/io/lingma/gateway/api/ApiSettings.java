@@ -1,14 +1,136 @@
 package io.lingma.gateway.api;
 
-/**
- * API settings.
- *
- * @param defaultModel default model
- */
-public record ApiSettings(String defaultModel) {
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 
-    /** @return defaults */
+/**
+ * Settings of the client-API translation (client-api.md §15). Immutable; build it once from the
+ * {@code gateway.*} properties.
+ *
+ * @param defaultModel                the model used for an empty {@code model}; property {@code gateway.default-model},
+ *                                    default {@code kmodel}. Carried for the model resolver (client-api.md §3.3);
+ *                                    the translation itself keeps the requested name as sent.
+ * @param openAiExposeReasoning       {@code gateway.openai.expose-reasoning}, default true: Chat Completions carries
+ *                                    thought text as {@code reasoning_content} (client-api.md §4.2)
+ * @param anthropicInputJsonChunkSize {@code gateway.anthropic.input-json-chunk-size}, default 0 (one
+ *                                    {@code input_json_delta} per tool call); &gt; 0 splits the arguments into
+ *                                    pieces of at most this many characters (client-api.md §6.3)
+ * @param toolIdGenerator             {@code gateway.tools.id-generator}, default {@code random}; {@code sequential}
+ *                                    (tests only) yields {@code call_1}, {@code toolu_1}, … per response for calls
+ *                                    that arrive without an id (client-api.md §10.6)
+ * @param toolsAllowlist              {@code gateway.tools.allowlist}, default empty (no restriction): declared tools
+ *                                    outside the list are removed, a forced one is rejected (client-api.md §10.2)
+ * @param responseFormatHint          {@code gateway.response-format.hint}, default false: a {@code json_object} /
+ *                                    {@code json_schema} response format adds a system hint (client-api.md §4.1)
+ * @param echoRequestedModel          {@code gateway.models.echo-requested}, default false: the {@code model} field
+ *                                    of responses echoes the requested name instead of the model used
+ *                                    (client-api.md §3.4)
+ */
+public record ApiSettings(String defaultModel, boolean openAiExposeReasoning, int anthropicInputJsonChunkSize,
+                          ToolIdGenerator toolIdGenerator, List<String> toolsAllowlist, boolean responseFormatHint,
+                          boolean echoRequestedModel) {
+
+    /** How ids are made for tool calls that reach an encoder without one ({@code gateway.tools.id-generator}). */
+    public enum ToolIdGenerator {
+        /** {@code call_} + 24 base62 / {@code toolu_01} + 22 base62 (the default). */
+        RANDOM,
+        /** {@code call_1}, {@code call_2}, … / {@code toolu_1}, … numbered per response (tests only). */
+        SEQUENTIAL;
+
+        /**
+         * @param value {@code random} or {@code sequential} (case-insensitive)
+         * @return the generator
+         * @throws IllegalArgumentException for any other value (invalid enum values are fatal at start, §15)
+         */
+        public static ToolIdGenerator parse(String value) {
+            String v = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
+            return switch (v) {
+                case "random" -> RANDOM;
+                case "sequential" -> SEQUENTIAL;
+                default -> throw new IllegalArgumentException(
+                        "gateway.tools.id-generator must be random or sequential, got '" + value + "'");
+            };
+        }
+    }
+
+    public ApiSettings {
+        defaultModel = defaultModel == null || defaultModel.isBlank() ? "kmodel" : defaultModel.trim();
+        anthropicInputJsonChunkSize = Math.max(0, anthropicInputJsonChunkSize);
+        toolIdGenerator = toolIdGenerator == null ? ToolIdGenerator.RANDOM : toolIdGenerator;
+        toolsAllowlist = toolsAllowlist == null ? List.of() : List.copyOf(toolsAllowlist);
+    }
+
+    /** @return the defaults of client-api.md §15 */
     public static ApiSettings defaults() {
-        return new ApiSettings("kmodel");
+        return new ApiSettings("kmodel", true, 0, ToolIdGenerator.RANDOM, List.of(), false, false);
+    }
+
+    /**
+     * Parses {@code gateway.tools.allowlist}: comma- or newline-separated names, entries trimmed, blanks dropped
+     * (client-api.md §16 vector 96).
+     *
+     * @param value the property value, may be null
+     * @return the names in order (empty = no restriction)
+     */
+    public static List<String> parseAllowlist(String value) {
+        if (value == null) {
+            return List.of();
+        }
+        return Arrays.stream(value.split("[,\\r\\n]")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    /**
+     * @param generator the id generator
+     * @return a copy with {@code toolIdGenerator} replaced
+     */
+    public ApiSettings withToolIdGenerator(ToolIdGenerator generator) {
+        return new ApiSettings(defaultModel, openAiExposeReasoning, anthropicInputJsonChunkSize, generator,
+                toolsAllowlist, responseFormatHint, echoRequestedModel);
+    }
+
+    /**
+     * @param expose whether Chat Completions exposes {@code reasoning_content}
+     * @return a copy with {@code openAiExposeReasoning} replaced
+     */
+    public ApiSettings withOpenAiExposeReasoning(boolean expose) {
+        return new ApiSettings(defaultModel, expose, anthropicInputJsonChunkSize, toolIdGenerator,
+                toolsAllowlist, responseFormatHint, echoRequestedModel);
+    }
+
+    /**
+     * @param chunkSize characters per {@code input_json_delta}; 0 = one delta
+     * @return a copy with {@code anthropicInputJsonChunkSize} replaced
+     */
+    public ApiSettings withAnthropicInputJsonChunkSize(int chunkSize) {
+        return new ApiSettings(defaultModel, openAiExposeReasoning, chunkSize, toolIdGenerator,
+                toolsAllowlist, responseFormatHint, echoRequestedModel);
+    }
+
+    /**
+     * @param allowlist allowed tool names (empty = no restriction)
+     * @return a copy with {@code toolsAllowlist} replaced
+     */
+    public ApiSettings withToolsAllowlist(List<String> allowlist) {
+        return new ApiSettings(defaultModel, openAiExposeReasoning, anthropicInputJsonChunkSize, toolIdGenerator,
+                allowlist, responseFormatHint, echoRequestedModel);
+    }
+
+    /**
+     * @param hint whether a JSON response format adds the system hint
+     * @return a copy with {@code responseFormatHint} replaced
+     */
+    public ApiSettings withResponseFormatHint(boolean hint) {
+        return new ApiSettings(defaultModel, openAiExposeReasoning, anthropicInputJsonChunkSize, toolIdGenerator,
+                toolsAllowlist, hint, echoRequestedModel);
+    }
+
+    /**
+     * @param echo whether responses echo the requested model name
+     * @return a copy with {@code echoRequestedModel} replaced
+     */
+    public ApiSettings withEchoRequestedModel(boolean echo) {
+        return new ApiSettings(defaultModel, openAiExposeReasoning, anthropicInputJsonChunkSize, toolIdGenerator,
+                toolsAllowlist, responseFormatHint, echo);
     }
 }

@@ -1,11 +1,15 @@
 package io.lingma.gateway.api;
 
 /**
- * Per-request context.
+ * Per-request inputs of normalisation that do not come from the body.
  *
- * @param requestId   request id
- * @param apiKeyScope key scope
- * @param settings    API settings
+ * @param requestId   the gateway request id ({@code x-request-id}, client-api.md §2.5)
+ * @param apiKeyScope tenant scope for caches (short hash of the caller's API key) or {@code -}
+ * @param settings    the client-API settings in force; null means {@link ApiSettings#defaults()}
  */
 public record RequestContext(String requestId, String apiKeyScope, ApiSettings settings) {
+
+    public RequestContext {
+        settings = settings == null ? ApiSettings.defaults() : settings;
+    }
 }
