@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.lingma.gateway.api.ApiSettings;
+import io.lingma.gateway.api.ErrorEnvelopes;
 import io.lingma.gateway.api.anthropic.AnthropicMessagesApi;
 import io.lingma.gateway.api.openai.OpenAiChatApi;
 import io.lingma.gateway.chat.ChatBackend;
@@ -312,7 +313,7 @@ public class GatewayConfiguration implements CamelConfiguration {
 
     private synchronized ClientApis clientApis() {
         if (clientApis == null) {
-            clientApis = new ClientApis(List.of(openAi(), anthropic()));
+            clientApis = new ClientApis(List.of(openAi(), anthropic()), new ErrorEnvelopes(mapper()));
         }
         return clientApis;
     }

@@ -1,6 +1,7 @@
 package io.lingma.gateway.service;
 
 import io.lingma.gateway.api.ClientApi;
+import io.lingma.gateway.api.ErrorEnvelopes;
 import io.lingma.gateway.chat.ApiProtocol;
 import io.lingma.gateway.chat.ChatResult;
 import io.lingma.gateway.chat.ChatTurn;
@@ -14,10 +15,15 @@ import java.util.Map;
 public class ClientApis {
 
     private final Map<ApiProtocol, ClientApi> apis = new EnumMap<>(ApiProtocol.class);
+    private final ErrorEnvelopes envelopes;
 
-    /** @param apis one implementation per protocol */
-    public ClientApis(List<ClientApi> apis) {
+    /**
+     * @param apis      one implementation per protocol
+     * @param envelopes error envelope renderer (also for protocols without an implementation here)
+     */
+    public ClientApis(List<ClientApi> apis, ErrorEnvelopes envelopes) {
         apis.forEach(a -> this.apis.put(a.protocol(), a));
+        this.envelopes = envelopes;
     }
 
     /**
@@ -48,6 +54,6 @@ public class ClientApis {
      * @return the error envelope of that API (client-api.md §2.7)
      */
     public String errorBody(ApiProtocol protocol, GatewayException error) {
-        return get(protocol).errorBody(error);
+        return envelopes.render(protocol, error);
     }
 }
