@@ -15,9 +15,10 @@ import java.util.Map;
  * @param imageCount number of {@code type:"image"} prompt blocks
  * @param scenario   name (or {@code match}) of the scenario that scripted the turn, {@code null} for the default reply
  * @param turn       1-based number of this prompt within its session
+ * @param cwd        the {@code cwd} the session was created with ({@code session/new}, §5.2), or {@code null}
  */
 public record RecordedPrompt(String sessionId, String requestId, String text, Map<String, Object> meta,
-                             String modelId, int imageCount, String scenario, int turn) {
+                             String modelId, int imageCount, String scenario, int turn, String cwd) {
 
     /** Defensive copy of {@code meta}. */
     public RecordedPrompt {

@@ -2,7 +2,6 @@ package io.lingma.gateway.simulator;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -14,8 +13,10 @@ import io.vertx.core.http.ServerWebSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -158,7 +159,7 @@ final class SimulatorConnection {
         JsonNode message;
         try {
             message = state.mapper.readTree(frame);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             state.violation(label, "body is not JSON");
             sendError(NullNode.getInstance(), PARSE_ERROR, "Parse error");
             return;
@@ -198,6 +199,10 @@ final class SimulatorConnection {
     }
 
     private void onNotification(String method, JsonNode params) {
+        if (params == null || !params.isObject()) {
+            state.violation(label, method + " notification with " + (params == null ? "omitted" : "non-object")
+                    + " params");
+        }
         switch (method) {
             case "session/cancel" -> cancel(params);
             case "initialized" -> state.violation(label, "sent 'initialized' (Lingma does not expect it, §5.1)");
@@ -340,7 +345,7 @@ final class SimulatorConnection {
         @SuppressWarnings("unchecked")
         Map<String, Object> metaMap = meta.isObject() ? state.mapper.convertValue(meta, LinkedHashMap.class) : Map.of();
         state.prompts.add(new RecordedPrompt(sessionId, requestId, promptText, metaMap, session.modelId(), images,
-                scenario == null ? null : scenario.label(), turnNumber));
+                scenario == null ? null : scenario.label(), turnNumber, session.cwd()));
         state.promptCount.incrementAndGet();
         LOG.debug("lingma-simulator {} prompt {} in session {} (turn {}, scenario {})", label, requestId, sessionId,
                 turnNumber, scenario == null ? "default" : scenario.label());
@@ -479,8 +484,8 @@ final class SimulatorConnection {
 
     private void writeSplit(byte[] frame) {
         int cut = splitPoint(frame);
-        byte[] head = java.util.Arrays.copyOfRange(frame, 0, cut);
-        byte[] tail = java.util.Arrays.copyOfRange(frame, cut, frame.length);
+        byte[] head = Arrays.copyOfRange(frame, 0, cut);
+        byte[] tail = Arrays.copyOfRange(frame, cut, frame.length);
         if (isContinuationByte(frame[cut])) {
             // a text message must be valid UTF-8, so halves of one character can only travel as binary messages
             ws.writeBinaryMessage(Buffer.buffer(head));
@@ -503,10 +508,5 @@ final class SimulatorConnection {
 
     private static boolean isContinuationByte(byte b) {
         return (b & 0xC0) == 0x80;
-    }
-
-    /** @return an {@code ArrayNode} factory shortcut for turn scripts */
-    ArrayNode array() {
-        return state.mapper.createArrayNode();
     }
 }

@@ -65,7 +65,14 @@ public final class SimulatorMain {
             vertx.close();
             stopped.countDown();
         }, "lingma-simulator-shutdown"));
-        simulator.start();
+        try {
+            simulator.start();
+        } catch (RuntimeException e) {
+            // without this the Vert.x threads would keep a JVM alive that has nothing to serve
+            simulator.stop();
+            vertx.close();
+            throw e;
+        }
         System.out.println("Lingma IPC simulator (NOT a real Lingma backend)");
         System.out.println("websocket: " + simulator.wsUrl());
         System.out.println("discovery: " + simulator.discoveryFile());

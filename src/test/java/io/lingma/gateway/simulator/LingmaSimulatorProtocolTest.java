@@ -66,6 +66,7 @@ class LingmaSimulatorProtocolTest extends SimulatorTestSupport {
         assertThat(recorded.modelId()).isEqualTo("dashscope_qwen3_coder");
         assertThat(recorded.meta()).containsEntry("ai-coding/shell-type", "bash");
         assertThat(recorded.imageCount()).isZero();
+        assertThat(recorded.cwd()).isEqualTo("/tmp/agent-cwd");
         assertThat(simulator.stats().prompts()).isEqualTo(1);
         assertThat(simulator.stats().protocolViolations()).isZero();
     }
@@ -234,6 +235,23 @@ class LingmaSimulatorProtocolTest extends SimulatorTestSupport {
     }
 
     @Test
+    void countsImageBlocksAndJoinsTextBlocks() throws Exception {
+        SimClient client = connectInitialized();
+        String sessionId = client.newSession();
+        ObjectNode params = SimClient.promptParams(sessionId, "gw-1", "看图");
+        params.withArray("prompt").addObject().put("type", "image").put("mimeType", "image/png")
+                .put("uri", "lingma:///agent/file?path=%2Ftmp%2Fa.png").put("data", "iVBORw0KGgo=");
+        params.withArray("prompt").addObject().put("type", "text").put("text", "second block");
+
+        client.request("session/prompt", params).get(5, TimeUnit.SECONDS);
+
+        assertThat(simulator.prompts()).singleElement().satisfies(p -> {
+            assertThat(p.imageCount()).isEqualTo(1);
+            assertThat(p.text()).isEqualTo("看图\nsecond block");
+        });
+    }
+
+    @Test
     void defaultReplyQuotesTheNewestUserTurnOfATranscript() {
         String transcript = "System instructions:\n\nBe brief.\n\nConversation transcript:\n\nUser: hi\n\n"
                 + "Assistant: hello\n\nUser: what is 2+2?\n\nReply as the assistant to the latest user message only.";
@@ -270,9 +288,5 @@ class LingmaSimulatorProtocolTest extends SimulatorTestSupport {
         assertThat(client.initialize().has("result")).isTrue();
         assertThat(simulator.stats().handshakesRejected()).isEqualTo(1);
         assertThat(simulator.stats().connections()).isEqualTo(1);
-    }
-
-    static ObjectNode params(String key, String value) {
-        return obj().put(key, value);
     }
 }
