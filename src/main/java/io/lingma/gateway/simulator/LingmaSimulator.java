@@ -278,7 +278,47 @@ public final class LingmaSimulator implements AutoCloseable {
                                 + "ws://" + options.host() + ":" + port + "/\n"));
     }
 
+    /**
+     * Delays the response to one method, e.g. {@code initialize}, {@code session/new} or {@code session/set_model}
+     * beyond the client's setup timeout (lingma-ipc.md §10.6 "slow setup"). Uses a timer; the event loop is not
+     * blocked and other requests are answered meanwhile.
+     *
+     * @param method  JSON-RPC method name
+     * @param delayMs delay in milliseconds; 0 removes the delay
+     * @throws IllegalArgumentException if {@code delayMs} is negative
+     */
+    public void setMethodDelay(String method, long delayMs) {
+        if (delayMs < 0) {
+            throw new IllegalArgumentException("delayMs must be >= 0, got " + delayMs);
+        }
+        if (delayMs == 0) {
+            state.methodDelays.remove(method);
+        } else {
+            state.methodDelays.put(method, delayMs);
+        }
+    }
+
+    /**
+     * Makes every WebSocket handshake fail with an HTTP status, e.g. 404 like Lingma's non-IPC port 37510
+     * (lingma-ipc.md §3.5, §10.2), or 403; 0 accepts handshakes again. Applies to new connections only.
+     *
+     * @param httpStatus 0, or a 4xx/5xx status
+     * @throws IllegalArgumentException for other values
+     */
+    public void setHandshakeRejection(int httpStatus) {
+        if (httpStatus != 0 && (httpStatus < 400 || httpStatus > 599)) {
+            throw new IllegalArgumentException("httpStatus must be 0 or 400-599, got " + httpStatus);
+        }
+        state.handshakeStatus = httpStatus;
+    }
+
     private void onHandshake(ServerWebSocketHandshake handshake) {
+        int forced = state.handshakeStatus;
+        if (forced != 0) {
+            state.handshakesRejected.incrementAndGet();
+            handshake.reject(forced);
+            return;
+        }
         if (options.requireMachineToken()) {
             String presented = handshake.headers().get("Cosy-MachineToken");
             byte[] expected = options.machineToken().getBytes(StandardCharsets.UTF_8);

@@ -231,7 +231,19 @@ final class SimulatorConnection {
             sendError(id, INVALID_PARAMS, GO_EMPTY_REQUEST_ERROR);
             return;
         }
-        ObjectNode p = (ObjectNode) params;
+        long delay = state.methodDelays.getOrDefault(method, 0L);
+        if (delay > 0) {
+            // slow-setup emulation (§10.6): answer later from a timer, never by blocking the loop
+            state.vertx.setTimer(delay, t -> dispatch(id, method, (ObjectNode) params));
+        } else {
+            dispatch(id, method, (ObjectNode) params);
+        }
+    }
+
+    private void dispatch(JsonNode id, String method, ObjectNode p) {
+        if (closed) {
+            return;
+        }
         switch (method) {
             case "initialize" -> initialize(id, p);
             case "session/new" -> sessionNew(id, p);

@@ -49,6 +49,10 @@ final class SimulatorState {
     private final List<Scenario> baseline;
     private volatile List<Scenario> scenarios;
     volatile ModelCatalog catalog = ModelCatalog.defaults();
+    /** Method name to response delay in ms (slow setup, §10.6). */
+    final Map<String, Long> methodDelays = new ConcurrentHashMap<>();
+    /** HTTP status answering every handshake, 0 = accept (e.g. 404 to emulate the non-IPC port 37510, §3.5). */
+    volatile int handshakeStatus;
 
     SimulatorState(Vertx vertx, SimulatorOptions options) {
         this.vertx = vertx;

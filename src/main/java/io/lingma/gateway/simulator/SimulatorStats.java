@@ -17,7 +17,8 @@ package io.lingma.gateway.simulator;
  * @param connections            WebSocket connections accepted
  * @param openConnections        WebSocket connections currently open
  * @param activeTurns            turn scripts currently running or stalled
- * @param handshakesRejected     handshakes refused with 401 for a missing or wrong {@code Cosy-MachineToken}
+ * @param handshakesRejected     handshakes refused: 401 for a missing or wrong {@code Cosy-MachineToken}, or the
+ *                               status set with {@link LingmaSimulator#setHandshakeRejection(int)}
  */
 public record SimulatorStats(long sessionsCreated, long sessionsDeleted, long activeSessions, long prompts,
                              long cancels, long protocolViolations, long serverRequestsSent,

@@ -289,4 +289,22 @@ class LingmaSimulatorProtocolTest extends SimulatorTestSupport {
         assertThat(simulator.stats().handshakesRejected()).isEqualTo(1);
         assertThat(simulator.stats().connections()).isEqualTo(1);
     }
+
+    @Test
+    void slowSetupAndHandshakeRejectionAreSwitchable() throws Exception {
+        SimClient client = connectInitialized();
+        simulator.setMethodDelay("session/new", 300);
+        long started = System.nanoTime();
+
+        CompletableFuture<JsonNode> slow = client.request("session/new", obj().put("cwd", "/tmp"));
+        assertThat(client.call("ping", obj()).has("result")).isTrue();
+        assertThat(slow).isNotDone();
+        assertThat(slow.get(5, TimeUnit.SECONDS).path("result").path("sessionId").asText()).isNotEmpty();
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)).isGreaterThanOrEqualTo(300);
+
+        simulator.setHandshakeRejection(404);
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> connect())).hasMessageContaining("404");
+        simulator.setHandshakeRejection(0);
+        assertThat(connect().initialize().has("result")).isTrue();
+    }
 }
