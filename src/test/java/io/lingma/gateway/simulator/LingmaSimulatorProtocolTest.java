@@ -2,16 +2,19 @@ package io.lingma.gateway.simulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lingma.gateway.lingma.ipc.LspFrameCodec;
 import io.vertx.core.MultiMap;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static io.lingma.gateway.simulator.SimClient.obj;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 /** JSON-RPC methods, the default turn script and request validation (lingma-ipc.md §5, §10.4, §10.5). */
@@ -201,9 +204,9 @@ class LingmaSimulatorProtocolTest extends SimulatorTestSupport {
     @Test
     void inboundFramesMayBePackedSplitAndBinary() throws Exception {
         SimClient client = connectInitialized();
-        byte[] ping = io.lingma.gateway.lingma.ipc.LspFrameCodec.encode(
+        byte[] ping = LspFrameCodec.encode(
                 "{\"jsonrpc\":\"2.0\",\"id\":100,\"method\":\"ping\",\"params\":{}}");
-        byte[] auth = io.lingma.gateway.lingma.ipc.LspFrameCodec.encode(
+        byte[] auth = LspFrameCodec.encode(
                 "{\"jsonrpc\":\"2.0\",\"id\":101,\"method\":\"auth/status\",\"params\":{\"note\":\"你好\"}}");
         byte[] both = new byte[ping.length + auth.length];
         System.arraycopy(ping, 0, both, 0, ping.length);
@@ -211,8 +214,8 @@ class LingmaSimulatorProtocolTest extends SimulatorTestSupport {
 
         client.sendRaw(new String(both, StandardCharsets.UTF_8));
         int cut = auth.length - 5; // inside the body, after the multibyte characters
-        client.sendRawBinary(java.util.Arrays.copyOfRange(auth, 0, cut));
-        client.sendRawBinary(java.util.Arrays.copyOfRange(auth, cut, auth.length));
+        client.sendRawBinary(Arrays.copyOfRange(auth, 0, cut));
+        client.sendRawBinary(Arrays.copyOfRange(auth, cut, auth.length));
 
         await().atMost(SimClient.TIMEOUT).until(() -> client.messages.stream()
                 .filter(m -> m.path("id").asInt() == 100 || m.path("id").asInt() == 101).count() == 3);
@@ -279,7 +282,7 @@ class LingmaSimulatorProtocolTest extends SimulatorTestSupport {
         simulator = new LingmaSimulator(vertx, options().withMachineToken("secret-token"));
         simulator.start();
 
-        assertThat(org.assertj.core.api.Assertions.catchThrowable(
+        assertThat(catchThrowable(
                 () -> SimClient.connect(vertx, simulator.port(), "/ws", MultiMap.caseInsensitiveMultiMap())))
                 .hasMessageContaining("401");
         SimClient client = track(SimClient.connect(vertx, simulator.port(), "/ws",
@@ -303,7 +306,7 @@ class LingmaSimulatorProtocolTest extends SimulatorTestSupport {
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)).isGreaterThanOrEqualTo(300);
 
         simulator.setHandshakeRejection(404);
-        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> connect())).hasMessageContaining("404");
+        assertThat(catchThrowable(() -> connect())).hasMessageContaining("404");
         simulator.setHandshakeRejection(0);
         assertThat(connect().initialize().has("result")).isTrue();
     }

@@ -2,7 +2,12 @@ package io.lingma.gateway.simulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -91,7 +96,7 @@ class SimulatorTurnTest extends SimulatorTestSupport {
         assertThat(turn).anyMatch(m -> m.framesCompleted() == 0 && m.pendingAfter() > 0 && m.binary());
         assertThat(client.answer("gw-1")).isEqualTo("分片测试：一个帧被拆成两条消息。");
         assertThat(SimulatorConnection.splitPoint("Content-Length: 3\r\n\r\n\"é\"".getBytes(
-                java.nio.charset.StandardCharsets.UTF_8))).isEqualTo(23);
+                StandardCharsets.UTF_8))).isEqualTo(23);
     }
 
     @Test
@@ -134,7 +139,7 @@ class SimulatorTurnTest extends SimulatorTestSupport {
         openSession();
         CompletableFuture<JsonNode> response = client.prompt(sessionId, "gw-1", "[sim:stall]");
         client.awaitMessage(m -> kind(m).equals("agent_message_chunk"));
-        await().during(java.time.Duration.ofMillis(200)).atMost(SimClient.TIMEOUT)
+        await().during(Duration.ofMillis(200)).atMost(SimClient.TIMEOUT)
                 .until(() -> !response.isDone() && client.updates("gw-1").size() == 1);
 
         client.notify("session/cancel", obj().put("sessionId", sessionId));
@@ -202,10 +207,10 @@ class SimulatorTurnTest extends SimulatorTestSupport {
     }
 
     @Test
-    void yamlAndJsonScenarioFilesAreMatched(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+    void yamlAndJsonScenarioFilesAreMatched(@TempDir Path dir)
             throws Exception {
-        java.nio.file.Path yaml = dir.resolve("custom.yaml");
-        java.nio.file.Files.writeString(yaml, """
+        Path yaml = dir.resolve("custom.yaml");
+        Files.writeString(yaml, """
                 scenarios:
                   - name: yaml-fence
                     match: "re:tool\\\\s+call"
@@ -213,8 +218,8 @@ class SimulatorTurnTest extends SimulatorTestSupport {
                     chunkSize: 3
                     finishStatusCode: 500
                 """);
-        java.nio.file.Path json = dir.resolve("custom.json");
-        java.nio.file.Files.writeString(json, """
+        Path json = dir.resolve("custom.json");
+        Files.writeString(json, """
                 {"scenarios":[{"name":"json-one","match":"from json","chunks":["A","B"],"stopReason":"max_tokens"}]}
                 """);
         simulator.loadScenarios(yaml);
