@@ -83,7 +83,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         return mapper();
     }
 
-    /** @return the built-in Lingma simulator when {@code gateway.backend=simulator}, else an inert placeholder */
+    /** @return the running built-in Lingma simulator when {@code gateway.backend=simulator}, else null (not bound) */
     @BindToRegistry(value = "lingmaSimulator", destroyMethod = "stop")
     public LingmaSimulator lingmaSimulator(CamelContext ctx) {
         init(ctx);
@@ -205,14 +205,12 @@ public class GatewayConfiguration implements CamelConfiguration {
     }
 
     private synchronized LingmaSimulator simulator() {
-        if (simulator == null) {
+        if (simulator == null && "simulator".equals(backendName())) {
             SimulatorOptions options = SimulatorOptions.defaults()
                     .withPort(props.integer("gateway.simulator.port", 0))
                     .withScenarioFiles(paths(props.string("gateway.simulator.scenarios", "")));
             simulator = new LingmaSimulator(vertx(), options);
-            if ("simulator".equals(backendName())) {
-                simulator.start();
-            }
+            simulator.start();
         }
         return simulator;
     }
