@@ -1,0 +1,792 @@
+package io.lingma.gateway.lingma.ipc;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lingma.gateway.chat.ChatEvent;
+import io.lingma.gateway.chat.ChatTurn;
+import io.lingma.gateway.chat.FinishReason;
+import io.lingma.gateway.chat.ResolvedModel;
+import io.lingma.gateway.chat.UpstreamTurn;
+import io.lingma.gateway.chat.Usage;
+import io.lingma.gateway.error.ErrorKind;
+import io.lingma.gateway.error.GatewayException;
+import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One running IPC turn (lingma-ipc.md §5.4–§5.7): owns its session choice, request id, timers and a bounded event
+ * queue. Upstream callbacks arrive on the Vert.x event loop and only take this object's monitor for short,
+ * non-blocking work; the consumer pulls with {@link #next(Duration)}.
+ *
+ * <p>End-of-turn table (§5.7): {@code chat_finish} ends the turn; a {@code session/prompt} error fails it at once;
+ * a prompt success with {@code stopReason} ends it after {@code finish-grace} when no {@code chat_finish} follows;
+ * a closed connection before any content reconnects and replays once, after text fails with
+ * {@code upstream_incomplete} (or returns the partial text); idle and turn timeouts fail with
+ * {@code upstream_timeout} and send {@code session/cancel} + delete the session.
+ */
+final class IpcTurn implements UpstreamTurn, LingmaIpcClient.TurnSink {
+
+    private static final Logger LOG = LoggerFactory.getLogger(IpcTurn.class);
+
+    /** Where the turn's session comes from. */
+    enum Kind { FRESH, CACHED, STICKY }
+
+    /**
+     * @param kind          session source
+     * @param cacheEntry    the cache hit for {@link Kind#CACHED}, else null
+     * @param cacheWritable true when a clean finish writes the session into the cache ({@code auto} mode)
+     */
+    record Plan(Kind kind, IpcSessionCache.Entry cacheEntry, boolean cacheWritable) {
+    }
+
+    /** Carries the client-facing error out of {@link #begin()} after the turn cleaned up after itself. */
+    static final class BeginFailure extends RuntimeException {
+        private final GatewayException error;
+
+        BeginFailure(GatewayException error) {
+            super(error.getMessage(), error, false, false);
+            this.error = error;
+        }
+
+        GatewayException error() {
+            return error;
+        }
+    }
+
+    private final IpcChatBackend backend;
+    private final LingmaIpcClient client;
+    private final IpcSettings settings;
+    private final Vertx vertx;
+    private final ObjectMapper mapper;
+    private final ChatTurn turn;
+    private final ResolvedModel model;
+    private final String fullPrompt;
+    private final String lastUserText;
+    private final IpcImageAttachments images;
+    private final boolean imagesOfLastUser;
+    private final boolean cacheWritable;
+    private final boolean stickyHeld;
+    private final int capacity;
+    private final ArrayBlockingQueue<ChatEvent> queue;
+    private volatile ChatEvent returnedTerminal;
+
+    // state guarded by this
+    private Kind kind;
+    private IpcSessionCache.Entry cacheEntry;
+    private LingmaIpcClient.Link link;
+    private String sessionId;
+    private String sessionModel = "";
+    private String requestId;
+    private String promptText = "";
+    private boolean promptSent;
+    private boolean contentReceived;
+    private boolean replayed;
+    private boolean terminal;
+    private boolean cleanFinish;
+    private boolean cancelled;
+    private boolean closed;
+    private boolean sessionDisposed;
+    private boolean resourcesReleased;
+    private String stopReason;
+    private final StringBuilder text = new StringBuilder();
+    private final StringBuilder thinking = new StringBuilder();
+    private long lastActivityNanos = System.nanoTime();
+    private long idleTimer = -1;
+    private long deadlineTimer = -1;
+    private long graceTimer = -1;
+
+    IpcTurn(IpcChatBackend backend, ChatTurn turn, ResolvedModel model, Plan plan, String fullPrompt,
+            String lastUserText, IpcImageAttachments images, boolean stickyHeld) {
+        this.backend = backend;
+        this.client = backend.client;
+        this.settings = backend.settings;
+        this.vertx = client.vertx();
+        this.mapper = client.mapper();
+        this.turn = turn;
+        this.model = model;
+        this.kind = plan.kind();
+        this.cacheEntry = plan.cacheEntry();
+        this.cacheWritable = plan.cacheWritable();
+        this.fullPrompt = fullPrompt;
+        this.lastUserText = lastUserText;
+        this.images = images;
+        int imageTurn = IpcPromptRenderer.newestImageTurn(turn);
+        this.imagesOfLastUser = imageTurn >= 0 && turn.messages().get(imageTurn) == turn.lastUserMessage();
+        this.stickyHeld = stickyHeld;
+        this.capacity = settings.turnQueueSize();
+        this.queue = new ArrayBlockingQueue<>(capacity + 2);
+    }
+
+    /**
+     * Sets the turn up and sends the prompt; blocks the calling worker thread during set-up only. A connection
+     * that closes during set-up is retried once on a new connection.
+     *
+     * @throws BeginFailure carrying the client-facing error; the turn has released everything
+     */
+    void begin() {
+        if (settings.hasTurnDeadline()) {
+            deadlineTimer = vertx.setTimer(settings.turnTimeout().toMillis(), t -> timeout("turn deadline of "
+                    + settings.turnTimeout().toSeconds() + " s reached"));
+        }
+        CompletableFuture<Void> setup = setupAttempt(false).exceptionallyCompose(e -> {
+            synchronized (this) {
+                if (!(unwrap(e) instanceof IpcConnectionClosedException) || replayed || cancelled) {
+                    return CompletableFuture.failedFuture(unwrap(e));
+                }
+                replayed = true;
+                prepareReplay();
+            }
+            LOG.info("Lingma IPC connection closed during set-up of {}; reconnecting and retrying once",
+                    turn.requestId());
+            return setupAttempt(true);
+        });
+        Duration wait = settings.setupTimeout().multipliedBy(4).plus(settings.handshakeTimeout());
+        try {
+            setup.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw abortBegin(new GatewayException(ErrorKind.BACKEND_UNAVAILABLE, "interrupted during Lingma set-up",
+                    e));
+        } catch (TimeoutException e) {
+            throw abortBegin(setupTimeout());
+        } catch (ExecutionException e) {
+            throw abortBegin(toGateway(unwrap(e)));
+        }
+    }
+
+    // ---- UpstreamTurn ----
+
+    @Override
+    public ChatEvent next(Duration timeout) throws InterruptedException {
+        ChatEvent done = returnedTerminal;
+        if (done != null) {
+            return done;
+        }
+        ChatEvent event = timeout == null || timeout.isZero() || timeout.isNegative() ? queue.poll()
+                : queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        if (event != null && event.terminal()) {
+            returnedTerminal = event;
+        }
+        return event;
+    }
+
+    @Override
+    public ResolvedModel model() {
+        return model;
+    }
+
+    @Override
+    public void cancel(String reason) {
+        synchronized (this) {
+            if (terminal) {
+                // a finished turn that the client abandoned is not a clean conversation: do not cache it
+                cleanFinish = cleanFinish && closed;
+                if (!closed && !sessionDisposed && kind != Kind.STICKY) {
+                    disposeSession(false);
+                }
+                return;
+            }
+            cancelled = true;
+            LOG.info("Lingma IPC turn {} cancelled: {}", turn.requestId(), reason);
+            fail(ErrorKind.INTERNAL, "turn cancelled by the gateway: " + reason);
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            if (!terminal) {
+                cancel("closed before the end of the turn");
+            }
+            closed = true;
+            if (!sessionDisposed) {
+                disposeSession(cleanFinish);
+            }
+            releaseResources();
+        }
+    }
+
+    // ---- TurnSink (event loop) ----
+
+    @Override
+    public synchronized void onUpdate(JsonNode params) {
+        if (terminal) {
+            return;
+        }
+        lastActivityNanos = System.nanoTime();
+        JsonNode update = params.path("update");
+        switch (update.path("sessionUpdate").asText("")) {
+            case "agent_message_chunk" -> {
+                String delta = update.path("content").path("text").asText("");
+                if (!delta.isEmpty()) {
+                    text.append(delta);
+                    contentReceived = true;
+                    enqueue(new ChatEvent.TextDelta(delta));
+                }
+            }
+            case "agent_thought_chunk" -> {
+                String delta = update.path("content").path("text").asText("");
+                if (!delta.isEmpty()) {
+                    thinking.append(delta);
+                    contentReceived = true;
+                    enqueue(new ChatEvent.ThinkingDelta(delta));
+                }
+            }
+            case "notification" -> {
+                String type = update.path("type").asText("");
+                JsonNode data = update.path("data");
+                if (type.equals("context_usage")) {
+                    ChatEvent.ContextUsage usage = new ChatEvent.ContextUsage(data.path("usedTokens").asLong(0),
+                            data.path("limitTokens").asLong(0));
+                    backend.contextUsage(usage);
+                    enqueue(usage);
+                } else if (type.equals("chat_finish")) {
+                    finish(data);
+                }
+            }
+            default -> {
+                // unknown kinds and native tool/plan activity are ignored (§5.5); they still count as activity
+            }
+        }
+    }
+
+    @Override
+    public synchronized void onConnectionClosed(IpcConnectionClosedException cause) {
+        if (promptSent) {
+            connectionLost(requestId);
+        }
+        // before the prompt is sent, the set-up chain fails on its own and begin() retries once
+    }
+
+    /** Handles the loss of the connection a sent prompt ran on; once per request id. */
+    private void connectionLost(String rid) {
+        if (terminal || rid == null || !rid.equals(requestId)) {
+            return;
+        }
+        if (!contentReceived && !replayed && !cancelled) {
+            replayed = true;
+            LOG.info("Lingma IPC connection closed before any output of {}; reconnecting and replaying once",
+                    turn.requestId());
+            prepareReplay();
+            setupAttempt(true).whenComplete((v, e) -> {
+                if (e != null) {
+                    synchronized (this) {
+                        GatewayException g = toGateway(unwrap(e));
+                        fail(g.kind(), g.getMessage());
+                    }
+                }
+            });
+            return;
+        }
+        if (contentReceived && settings.partialOnDisconnect() == IpcSettings.PartialOnDisconnect.RETURN_PARTIAL) {
+            LOG.warn("Lingma IPC connection closed mid-reply of {}; returning the partial reply", turn.requestId());
+            succeed(FinishReason.STOP, false);
+            return;
+        }
+        fail(contentReceived ? ErrorKind.UPSTREAM_INCOMPLETE : ErrorKind.UPSTREAM_ERROR, contentReceived
+                ? "Lingma IPC connection closed before the reply was complete"
+                : "Lingma IPC connection closed again before any reply (the turn was already replayed once)");
+    }
+
+    // ---- set-up ----
+
+    private CompletableFuture<Void> setupAttempt(boolean replay) {
+        return client.link().thenCompose(l -> {
+            synchronized (this) {
+                if (terminal || cancelled) {
+                    return CompletableFuture.failedFuture(new GatewayException(ErrorKind.INTERNAL,
+                            "turn cancelled during set-up"));
+                }
+                link = l;
+            }
+            return obtainSession(l);
+        }).thenCompose(l -> setModel(l)).thenAccept(this::sendPrompt);
+    }
+
+    private CompletableFuture<LingmaIpcClient.Link> obtainSession(LingmaIpcClient.Link l) {
+        synchronized (this) {
+            if (kind == Kind.CACHED && cacheEntry != null && cacheEntry.generation() == l.generation) {
+                sessionId = cacheEntry.sessionId();
+                sessionModel = cacheEntry.modelKey();
+                promptText = lastUserText;
+                return CompletableFuture.completedFuture(l);
+            }
+            if (kind == Kind.CACHED) {
+                LOG.info("ipc session cache instance gen-{} unhealthy, falling back to fresh (gen-{})",
+                        cacheEntry == null ? -1 : cacheEntry.generation(), l.generation);
+                kind = Kind.FRESH;
+                cacheEntry = null;
+            }
+            if (kind == Kind.STICKY) {
+                IpcChatBackend.Sticky s = backend.sticky();
+                promptText = lastUserText;
+                if (s != null && s.generation() == l.generation) {
+                    sessionId = s.sessionId();
+                    sessionModel = s.modelKey();
+                    return CompletableFuture.completedFuture(l);
+                }
+            } else {
+                promptText = fullPrompt;
+            }
+        }
+        ObjectNode params = mapper.createObjectNode();
+        params.put("cwd", settings.cwd().toAbsolutePath().toString().replace('\\', '/'));
+        params.putArray("mcpServers");
+        params.putObject("_meta");
+        params.put("timestamp", System.currentTimeMillis());
+        return l.rpc.call("session/new", params, settings.setupTimeout()).handle((result, e) -> {
+            if (e != null) {
+                throw new CompletionException(setupError("session/new", unwrap(e)));
+            }
+            String id = result.path("sessionId").asText("");
+            if (id.isEmpty()) {
+                id = result.path("id").asText("");
+            }
+            if (id.isEmpty()) {
+                throw new CompletionException(new GatewayException(ErrorKind.UPSTREAM_ERROR,
+                        "Lingma IPC did not return a sessionId"));
+            }
+            synchronized (this) {
+                sessionId = id;
+                sessionModel = "";
+                if (kind == Kind.STICKY) {
+                    backend.setSticky(new IpcChatBackend.Sticky(id, l.generation, ""));
+                }
+                if (terminal) {
+                    // cancelled while session/new was in flight: nobody else will delete it
+                    disposeSession(false);
+                }
+            }
+            return l;
+        });
+    }
+
+    private CompletableFuture<LingmaIpcClient.Link> setModel(LingmaIpcClient.Link l) {
+        String key = model.key() == null ? "" : model.key();
+        ObjectNode params;
+        synchronized (this) {
+            if (terminal) {
+                return CompletableFuture.failedFuture(new GatewayException(ErrorKind.INTERNAL,
+                        "turn cancelled during set-up"));
+            }
+            requestId = client.register(l, this, false);
+            if (key.isEmpty() || key.equals(sessionModel)) {
+                return CompletableFuture.completedFuture(l);
+            }
+            params = mapper.createObjectNode();
+            params.put("sessionId", sessionId);
+            params.put("modelId", key);
+            params.put("timestamp", System.currentTimeMillis());
+            params.set("_meta", meta(requestId));
+        }
+        return l.rpc.call("session/set_model", params, settings.setupTimeout()).handle((r, e) -> {
+            if (e != null) {
+                throw new CompletionException(setupError("session/set_model", unwrap(e)));
+            }
+            synchronized (this) {
+                sessionModel = key;
+                IpcChatBackend.Sticky s = backend.sticky();
+                if (kind == Kind.STICKY && s != null && s.sessionId().equals(sessionId)) {
+                    backend.setSticky(new IpcChatBackend.Sticky(s.sessionId(), s.generation(), key));
+                }
+            }
+            return l;
+        });
+    }
+
+    private void sendPrompt(LingmaIpcClient.Link l) {
+        ObjectNode params;
+        String rid;
+        synchronized (this) {
+            if (terminal) {
+                return;
+            }
+            rid = requestId;
+            boolean withImages = !images.isEmpty() && (kind == Kind.FRESH || imagesOfLastUser);
+            params = mapper.createObjectNode();
+            params.put("sessionId", sessionId);
+            ArrayNode prompt = params.putArray("prompt");
+            ObjectNode textBlock = prompt.addObject();
+            textBlock.put("type", "text");
+            textBlock.put("text", promptText);
+            if (withImages) {
+                String scheme = !settings.fileUriScheme().isEmpty() ? settings.fileUriScheme()
+                        : (l.endpoint.qoderCn() ? "qodercn" : "lingma");
+                ArrayNode blocks = images.blocks(mapper, scheme);
+                prompt.addAll(blocks);
+                params.set("contextParams", blocks.isEmpty() ? mapper.nullNode() : blocks.deepCopy());
+                if (images.imageUrl() != null) {
+                    params.putObject("extra").put("imageUrl", images.imageUrl());
+                }
+            } else {
+                params.putNull("contextParams");
+            }
+            params.set("_meta", meta(rid));
+            promptSent = true;
+            lastActivityNanos = System.nanoTime();
+            armIdle(settings.idleTimeout().toMillis());
+        }
+        l.rpc.call("session/prompt", params, null).whenComplete((result, e) -> onPromptResponse(rid, result, e));
+    }
+
+    private ObjectNode meta(String rid) {
+        ObjectNode meta = mapper.createObjectNode();
+        meta.put("ai-coding/request-id", rid);
+        meta.put("ai-coding/shell-type", settings.shellType());
+        meta.putArray("ai-coding/enabled-mcp-servers");
+        String mode = model.agentMode() ? "agent" : settings.mode();
+        if (!mode.isEmpty()) {
+            meta.put("ai-coding/mode", mode);
+        }
+        if (model.key() != null && !model.key().isEmpty()) {
+            meta.put("ai-coding/model", model.key());
+        }
+        if (settings.currentFilePath() != null) {
+            meta.put("ai-coding/current-file-path", settings.currentFilePath());
+        }
+        return meta;
+    }
+
+    // ---- turn events ----
+
+    private synchronized void onPromptResponse(String rid, JsonNode result, Throwable error) {
+        if (terminal || rid == null || !rid.equals(requestId)) {
+            return;
+        }
+        if (error != null) {
+            Throwable cause = unwrap(error);
+            if (cause instanceof IpcConnectionClosedException) {
+                connectionLost(rid);
+                return;
+            }
+            if (kind != Kind.FRESH && !contentReceived && !replayed && !cancelled) {
+                // a reused session may be gone upstream: retry once in a fresh session with the full history
+                replayed = true;
+                LOG.info("Lingma IPC session/prompt on reused session {} failed ({}); retrying in a fresh session",
+                        sessionId, cause.getMessage());
+                String stale = sessionId;
+                Kind was = kind;
+                client.unregister(link, requestId);
+                cancelTimer(idleTimer);
+                sessionId = null;
+                requestId = null;
+                promptSent = false;
+                kind = Kind.FRESH;
+                cacheEntry = null;
+                if (was == Kind.STICKY) {
+                    backend.dropSticky(stale, true);
+                } else {
+                    backend.deleteSession(stale);
+                }
+                setupAttempt(true).whenComplete((v, e) -> {
+                    if (e != null) {
+                        synchronized (this) {
+                            GatewayException g = toGateway(unwrap(e));
+                            fail(g.kind(), g.getMessage());
+                        }
+                    }
+                });
+                return;
+            }
+            String message = cause instanceof JsonRpcException j
+                    ? "Lingma IPC session/prompt failed: " + j.rpcMessage() + " (code " + j.code() + ")"
+                    : "Lingma IPC session/prompt failed: " + cause.getMessage();
+            fail(ErrorKind.UPSTREAM_ERROR, message);
+            return;
+        }
+        JsonNode reason = result == null ? null : result.get("stopReason");
+        if (reason != null && reason.isTextual()) {
+            stopReason = reason.asText();
+            if (graceTimer < 0) {
+                graceTimer = vertx.setTimer(Math.max(1, settings.finishGrace().toMillis()), t -> {
+                    synchronized (this) {
+                        graceTimer = -1;
+                        if (!terminal && rid.equals(requestId)) {
+                            LOG.debug("no chat_finish within finish-grace for {}; ending with the text received",
+                                    turn.requestId());
+                            finish(mapper.createObjectNode());
+                        }
+                    }
+                });
+            }
+        }
+    }
+
+    private void finish(JsonNode data) {
+        int status = data.path("statusCode").asInt(0);
+        if (status >= 400) {
+            fail(ErrorKind.UPSTREAM_ERROR, "Lingma IPC chat_finish reported status " + status);
+            return;
+        }
+        if (text.length() == 0) {
+            String fullAnswer = data.path("fullAnswer").asText("");
+            if (!fullAnswer.isEmpty()) {
+                text.append(fullAnswer);
+                enqueue(new ChatEvent.TextDelta(fullAnswer));
+                if (terminal) {
+                    return;
+                }
+            }
+        }
+        if (text.length() == 0 && (thinking.length() == 0 || !turn.reasoningRequested())) {
+            fail(ErrorKind.UPSTREAM_EMPTY_REPLY, "Lingma IPC did not produce an assistant reply");
+            return;
+        }
+        succeed(finishReason(stopReason, data.path("reason").asText("")), true);
+    }
+
+    /**
+     * @param stopReason ACP {@code stopReason} of the prompt response, or null
+     * @param dataReason {@code chat_finish.data.reason}
+     * @return the internal finish reason ({@code max_tokens} → LENGTH, {@code refusal} → CONTENT_FILTER, else STOP)
+     */
+    static FinishReason finishReason(String stopReason, String dataReason) {
+        for (String r : new String[]{stopReason, dataReason}) {
+            if (r == null) {
+                continue;
+            }
+            switch (r.toLowerCase(Locale.ROOT)) {
+                case "max_tokens", "length" -> {
+                    return FinishReason.LENGTH;
+                }
+                case "refusal", "content_filter" -> {
+                    return FinishReason.CONTENT_FILTER;
+                }
+                default -> {
+                }
+            }
+        }
+        return FinishReason.STOP;
+    }
+
+    private void timeout(String what) {
+        synchronized (this) {
+            if (terminal) {
+                return;
+            }
+            LOG.warn("Lingma IPC turn {} timed out ({}); {} chars of text received", turn.requestId(), what,
+                    text.length());
+            if (text.length() > 0 && LOG.isDebugEnabled()) {
+                LOG.debug("Lingma IPC response remained incomplete before timeout. Partial reply: {}",
+                        text.substring(0, text.offsetByCodePoints(0, Math.min(120, text.codePointCount(0,
+                                text.length())))));
+            }
+            fail(ErrorKind.UPSTREAM_TIMEOUT, "timed out while waiting for Lingma IPC to finish responding");
+        }
+    }
+
+    private void armIdle(long delayMs) {
+        cancelTimer(idleTimer);
+        idleTimer = vertx.setTimer(Math.max(1, delayMs), t -> {
+            synchronized (this) {
+                if (terminal || idleTimer != t) {
+                    return;
+                }
+                long idleMs = settings.idleTimeout().toMillis();
+                long silentMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastActivityNanos);
+                if (silentMs >= idleMs) {
+                    timeout("no frame for " + silentMs + " ms");
+                } else {
+                    armIdle(idleMs - silentMs);
+                }
+            }
+        });
+    }
+
+    private void enqueue(ChatEvent event) {
+        if (queue.size() >= capacity) {
+            LOG.warn("Lingma IPC turn {} overflowed its event queue ({} events)", turn.requestId(), capacity);
+            queue.clear();
+            fail(ErrorKind.UPSTREAM_ERROR, "turn event queue overflow (gateway.ipc.turn-queue-size=" + capacity + ")");
+            return;
+        }
+        queue.offer(event);
+    }
+
+    private void succeed(FinishReason reason, boolean clean) {
+        terminal = true;
+        cleanFinish = clean;
+        long input = backend.estimator.estimate(promptText);
+        long output = backend.estimator.estimate(text.toString() + thinking);
+        long reasoning = backend.estimator.estimate(thinking.toString());
+        queue.offer(new ChatEvent.UsageReport(new Usage(input, output, reasoning, 0, true)));
+        queue.offer(new ChatEvent.Finish(reason));
+        endOfTurn();
+    }
+
+    private void fail(ErrorKind kind, String message) {
+        if (terminal) {
+            return;
+        }
+        terminal = true;
+        cleanFinish = false;
+        if (queue.remainingCapacity() == 0) {
+            queue.clear();
+        }
+        queue.offer(new ChatEvent.Failure(new GatewayException(kind, message)));
+        abandonUpstream();
+        endOfTurn();
+    }
+
+    /** Sends {@code session/cancel} when a prompt is in flight, then deletes or drops the session (§5.7). */
+    private void abandonUpstream() {
+        LingmaIpcClient.Link l = link;
+        if (sessionId != null && promptSent && settings.sendCancel() && l != null && l.isOpen()) {
+            ObjectNode params = mapper.createObjectNode();
+            params.put("sessionId", sessionId);
+            l.rpc.notify("session/cancel", params);
+        }
+        disposeSession(false);
+    }
+
+    private void disposeSession(boolean clean) {
+        if (sessionDisposed) {
+            return;
+        }
+        sessionDisposed = true;
+        if (sessionId == null) {
+            return;
+        }
+        if (kind == Kind.STICKY) {
+            if (!clean) {
+                backend.dropSticky(sessionId, true);
+            }
+            return;
+        }
+        if (clean && cacheWritable && link != null) {
+            String writeKey = IpcSessionCache.buildKey(turn.apiKeyScope(), turn.system(),
+                    IpcSessionCache.withReply(turn.messages(), text.toString()), null);
+            backend.sessionCache.put(writeKey, new IpcSessionCache.Entry(sessionId, link.generation, sessionModel));
+            return;
+        }
+        backend.deleteSession(sessionId);
+    }
+
+    private void endOfTurn() {
+        cancelTimer(idleTimer);
+        cancelTimer(deadlineTimer);
+        cancelTimer(graceTimer);
+        idleTimer = -1;
+        deadlineTimer = -1;
+        graceTimer = -1;
+        client.unregister(link, requestId);
+        releaseResources();
+    }
+
+    private void releaseResources() {
+        if (resourcesReleased) {
+            return;
+        }
+        resourcesReleased = true;
+        backend.releaseSlot(stickyHeld);
+        if (!images.isEmpty()) {
+            // deleting files is blocking IO: keep it off the event loop
+            vertx.executeBlocking(() -> {
+                images.deleteFiles();
+                return null;
+            }, false);
+        }
+    }
+
+    private void prepareReplay() {
+        client.unregister(link, requestId);
+        cancelTimer(idleTimer);
+        cancelTimer(graceTimer);
+        idleTimer = -1;
+        graceTimer = -1;
+        if (kind == Kind.STICKY && sessionId != null) {
+            backend.dropSticky(sessionId, false);
+        }
+        if (kind == Kind.CACHED) {
+            kind = Kind.FRESH;
+            cacheEntry = null;
+        }
+        sessionId = null;
+        requestId = null;
+        stopReason = null;
+        promptSent = false;
+        link = null;
+    }
+
+    private BeginFailure abortBegin(GatewayException error) {
+        synchronized (this) {
+            if (!terminal) {
+                terminal = true;
+                abandonUpstream();
+                endOfTurn();
+            }
+            if (cacheEntry != null && sessionId == null) {
+                // the cache hit was taken out of the cache but never used: nobody else will delete it
+                backend.deleteSession(cacheEntry.sessionId());
+            }
+            closed = true;
+            releaseResources();
+        }
+        return new BeginFailure(error);
+    }
+
+    private GatewayException setupTimeout() {
+        return new GatewayException(ErrorKind.BACKEND_UNAVAILABLE, "Lingma IPC session setup timed out after "
+                + settings.setupTimeout().toSeconds() + " s; the Lingma / QoderCN backend may have exited. "
+                + "请重新打开 Lingma App、QoderCN App (reopen the Lingma or QoderCN desktop app).");
+    }
+
+    private Throwable setupError(String method, Throwable cause) {
+        if (cause instanceof JsonRpcTimeoutException) {
+            return setupTimeout();
+        }
+        if (cause instanceof JsonRpcException j) {
+            if (method.equals("session/new") && j.code() == JsonRpcException.METHOD_NOT_FOUND) {
+                return new GatewayException(ErrorKind.BACKEND_UNSUPPORTED, "the running Lingma runtime does not "
+                        + "support ACP sessions (session/new: method not found); open the Lingma or QoderCN "
+                        + "desktop app", j);
+            }
+            if (method.equals("session/set_model")) {
+                return new GatewayException(ErrorKind.MODEL_NOT_FOUND, "model '" + model.key()
+                        + "' is not available in Lingma: " + j.rpcMessage(), j);
+            }
+            return new GatewayException(ErrorKind.UPSTREAM_ERROR, "Lingma IPC " + method + " failed: "
+                    + j.rpcMessage() + " (code " + j.code() + ")", j);
+        }
+        return cause;
+    }
+
+    private GatewayException toGateway(Throwable cause) {
+        if (cause instanceof GatewayException g) {
+            return g;
+        }
+        if (cause instanceof IpcTransportException || cause instanceof IpcDiscoveryException) {
+            return new GatewayException(ErrorKind.BACKEND_UNAVAILABLE, "Lingma IPC is not reachable: "
+                    + cause.getMessage(), cause);
+        }
+        if (cause instanceof JsonRpcTimeoutException) {
+            return setupTimeout();
+        }
+        return new GatewayException(ErrorKind.UPSTREAM_ERROR, "Lingma IPC failed: " + cause.getMessage(), cause);
+    }
+
+    private void cancelTimer(long id) {
+        if (id >= 0) {
+            vertx.cancelTimer(id);
+        }
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        return LingmaIpcClient.unwrap(e);
+    }
+}
