@@ -14,6 +14,8 @@ import io.lingma.gateway.http.ErrorResponder;
 import io.lingma.gateway.http.HttpLifecycle;
 import io.lingma.gateway.http.VertxRouterSetup;
 import io.lingma.gateway.lingma.ipc.IpcChatBackend;
+import io.lingma.gateway.lingma.ipc.IpcEndpointDiscovery;
+import io.lingma.gateway.lingma.ipc.LingmaIpcClient;
 import io.lingma.gateway.lingma.ipc.IpcSettings;
 import io.lingma.gateway.service.ChatService;
 import io.lingma.gateway.service.ClientApis;
@@ -59,7 +61,7 @@ public class GatewayConfiguration implements CamelConfiguration {
     private AnthropicMessagesApi anthropic;
 
     @Override
-    public void configure(CamelContext camelContext) {
+    public void configure(CamelContext camelContext) throws Exception {
         init(camelContext);
         camelContext.addStartupListener(new VertxRouterSetup(clientApis()));
     }
@@ -91,7 +93,7 @@ public class GatewayConfiguration implements CamelConfiguration {
     }
 
     /** @return the upstream backend selected by {@code gateway.backend} */
-    @BindToRegistry("chatBackend")
+    @BindToRegistry(value = "chatBackend", destroyMethod = "close")
     public ChatBackend chatBackend(CamelContext ctx) {
         init(ctx);
         return backend();
@@ -223,10 +225,9 @@ public class GatewayConfiguration implements CamelConfiguration {
     private synchronized ChatBackend backend() {
         if (backend == null) {
             switch (backendName()) {
-                case "ipc" -> backend = new IpcChatBackend(vertx(), mapper(), IpcSettingsFactory.from(props, null),
-                        new TokenEstimator(), false);
-                case "simulator" -> backend = new IpcChatBackend(vertx(), mapper(),
-                        IpcSettingsFactory.from(props, simulator().discoveryFile()), new TokenEstimator(), true);
+                case "ipc" -> backend = ipcBackend(IpcSettingsFactory.from(props, null), false);
+                case "simulator" -> backend = ipcBackend(IpcSettingsFactory.from(props, simulator().discoveryFile()),
+                        true);
                 case "remote" -> throw new IllegalStateException(
                         "gateway.backend=remote is not available in this version; use ipc or simulator");
                 default -> throw new IllegalArgumentException(
@@ -234,6 +235,14 @@ public class GatewayConfiguration implements CamelConfiguration {
             }
         }
         return backend;
+    }
+
+    private ChatBackend ipcBackend(IpcSettings settings, boolean onSimulator) {
+        LingmaIpcClient client = new LingmaIpcClient(vertx(), mapper(), settings,
+                IpcEndpointDiscovery.forSystem(settings, mapper()));
+        IpcChatBackend ipc = new IpcChatBackend(client, settings, new TokenEstimator(), onSimulator);
+        ipc.start();
+        return ipc;
     }
 
     private synchronized CircuitBreaker breaker() {

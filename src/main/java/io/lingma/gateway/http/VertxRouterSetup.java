@@ -18,8 +18,8 @@ import java.util.TreeSet;
 /**
  * Gives requests that never reach a Camel route the client API's error envelope (client-api.md §2.3, §2.7):
  * unknown path → 404 {@code Invalid URL (METHOD path)}, known path with the wrong method → 405 with {@code Allow},
- * {@code OPTIONS} → 204, body over {@code gateway.http.max-body-bytes} → 413. Installed on the platform-http
- * Vert.x router once Camel has started.
+ * {@code OPTIONS} → 204, body over {@code gateway.http.max-body-bytes} → 413; and {@code HEAD} on every GET route
+ * (status and headers of the GET, no body). Installed on the platform-http Vert.x router once Camel has started.
  */
 public class VertxRouterSetup implements StartupListener {
 
@@ -36,6 +36,9 @@ public class VertxRouterSetup implements StartupListener {
         if (router == null) {
             return;
         }
+        // HEAD is served by the GET route: Vert.x drops the body of a response to a HEAD request
+        router.route().order(Integer.MIN_VALUE).method(HttpMethod.HEAD)
+                .handler(ctx -> ctx.reroute(HttpMethod.GET, ctx.request().uri()));
         router.route().last().handler(ctx -> unmatched(router, ctx));
         router.errorHandler(413, ctx -> send(ctx, new GatewayException(ErrorKind.REQUEST_TOO_LARGE,
                 "Request body exceeds the configured limit of the gateway")));
