@@ -63,7 +63,7 @@ public class GatewayConfiguration implements CamelConfiguration {
     @Override
     public void configure(CamelContext camelContext) throws Exception {
         init(camelContext);
-        camelContext.addStartupListener(new VertxRouterSetup(clientApis()));
+        camelContext.addStartupListener(new VertxRouterSetup(clientApis(), props.integer("gateway.http.port", 8095)));
     }
 
     /**

@@ -6,6 +6,7 @@ import io.lingma.gateway.chat.ApiProtocol;
 import io.lingma.gateway.chat.Ids;
 import io.lingma.gateway.service.ConcurrencyLimiter;
 import io.lingma.gateway.service.OpenedTurn;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import org.apache.camel.Exchange;
@@ -38,7 +39,8 @@ public class HttpLifecycle {
 
     /**
      * Starts a request: picks the request id (client-api.md §2.5), decides the error envelope from the path,
-     * captures the Vert.x response, drops the request headers (so none is echoed back, e.g. {@code x-api-key}),
+     * captures the Vert.x response, drops the request headers and query parameters (so none is echoed back, e.g.
+     * {@code x-api-key}; path parameters stay),
      * sets {@code x-request-id} and registers the access-log line.
      *
      * @param exchange the REST exchange
@@ -57,7 +59,8 @@ public class HttpLifecycle {
         exchange.setProperty(GatewayExchange.HTTP_RESPONSE, response);
         exchange.setProperty(GatewayExchange.CLIENT_GONE, connection);
         exchange.setProperty(GatewayExchange.REQUEST_CONTEXT, new RequestContext(requestId, "-", apiSettings));
-        exchange.getIn().removeHeaders("*", "CamelHttp*");
+        request.headers().names().forEach(exchange.getIn()::removeHeader);
+        new QueryStringDecoder(request.uri()).parameters().keySet().forEach(exchange.getIn()::removeHeader);
         exchange.getIn().setHeader("x-request-id", requestId);
         if (protocol.anthropic()) {
             exchange.getIn().setHeader("request-id", requestId);

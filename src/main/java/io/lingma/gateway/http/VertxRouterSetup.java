@@ -24,24 +24,37 @@ import java.util.TreeSet;
 public class VertxRouterSetup implements StartupListener {
 
     private final ClientApis apis;
+    private final int port;
 
-    /** @param apis the client APIs (for their envelopes) */
-    public VertxRouterSetup(ClientApis apis) {
+    /**
+     * @param apis the client APIs (for their envelopes)
+     * @param port the client-facing port ({@code gateway.http.port}), which names the platform-http router
+     */
+    public VertxRouterSetup(ClientApis apis, int port) {
         this.apis = apis;
+        this.port = port;
     }
 
     @Override
     public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
-        VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context);
+        VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context,
+                VertxPlatformHttpRouter.getRouterNameFromPort(port));
         if (router == null) {
-            return;
+            throw new IllegalStateException("no platform-http router for port " + port);
         }
         // HEAD is served by the GET route: Vert.x drops the body of a response to a HEAD request
         router.route().order(Integer.MIN_VALUE).method(HttpMethod.HEAD)
                 .handler(ctx -> ctx.reroute(HttpMethod.GET, ctx.request().uri()));
         router.route().last().handler(ctx -> unmatched(router, ctx));
-        router.errorHandler(413, ctx -> send(ctx, new GatewayException(ErrorKind.REQUEST_TOO_LARGE,
-                "Request body exceeds the configured limit of the gateway")));
+        // the body handler fails the request with 413 inside this sub-router, so a failure handler here sees it
+        router.route().order(Integer.MIN_VALUE).failureHandler(ctx -> {
+            if (ctx.statusCode() == 413 && !ctx.response().headWritten()) {
+                send(ctx, new GatewayException(ErrorKind.REQUEST_TOO_LARGE,
+                        "Request body exceeds the configured limit of the gateway"));
+            } else {
+                ctx.next();
+            }
+        });
     }
 
     private void unmatched(VertxPlatformHttpRouter router, RoutingContext ctx) {

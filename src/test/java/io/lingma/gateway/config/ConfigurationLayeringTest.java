@@ -47,8 +47,8 @@ class ConfigurationLayeringTest {
         String[] rest = GatewayCommandLine.install(main, new String[]{"--gateway.backend=simulator", "-h",
                 "--gateway.http.port=9001"}, Map.of());
         assertThat(rest).containsExactly("-h");
-        assertThat(main.getOverrideProperties()).containsEntry("gateway.backend", "simulator")
-                .containsEntry("gateway.http.port", "9001");
+        assertThat(main.getOverrideProperties().getProperty("gateway.backend")).isEqualTo("simulator");
+        assertThat(main.getOverrideProperties().getProperty("gateway.http.port")).isEqualTo("9001");
     }
 
     @Test
