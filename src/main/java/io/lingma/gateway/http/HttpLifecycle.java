@@ -54,7 +54,12 @@ public class HttpLifecycle {
                 : Ids.hex("req_", 32);
         ApiProtocol protocol = protocolOf(request.path());
         ClientConnection connection = new ClientConnection();
-        response.closeHandler(v -> connection.disconnected());
+        // a close after the response ended is the client's normal hang-up, not an abandoned request
+        response.closeHandler(v -> {
+            if (!response.ended()) {
+                connection.disconnected();
+            }
+        });
         exchange.setProperty(GatewayExchange.PROTOCOL, protocol);
         exchange.setProperty(GatewayExchange.HTTP_RESPONSE, response);
         exchange.setProperty(GatewayExchange.CLIENT_GONE, connection);
@@ -70,7 +75,7 @@ public class HttpLifecycle {
         exchange.getExchangeExtension().addOnCompletion(new org.apache.camel.support.SynchronizationAdapter() {
             @Override
             public void onDone(Exchange done) {
-                int status = connection.gone() ? 499 : response.headWritten() ? response.getStatusCode()
+                int status = response.ended() ? response.getStatusCode() : connection.gone() ? 499
                         : done.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 200, Integer.class);
                 long ms = (System.nanoTime() - start) / 1_000_000;
                 String text = line + " -> " + status + " (" + ms + "ms) request_id=" + requestId;
