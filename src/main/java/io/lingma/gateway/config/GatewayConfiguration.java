@@ -22,6 +22,7 @@ import io.lingma.gateway.service.ClientApis;
 import io.lingma.gateway.service.ConcurrencyLimiter;
 import io.lingma.gateway.service.HealthService;
 import io.lingma.gateway.service.ModelCatalog;
+import io.lingma.gateway.service.UpstreamHealthCheck;
 import io.lingma.gateway.simulator.LingmaSimulator;
 import io.lingma.gateway.simulator.SimulatorOptions;
 import io.lingma.gateway.sse.SseStreamer;
@@ -30,6 +31,7 @@ import io.vertx.core.VertxOptions;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
+import org.apache.camel.health.HealthCheckRegistry;
 
 import java.time.Duration;
 import java.util.List;
@@ -64,6 +66,10 @@ public class GatewayConfiguration implements CamelConfiguration {
     public void configure(CamelContext camelContext) throws Exception {
         init(camelContext);
         camelContext.addStartupListener(new VertxRouterSetup(clientApis(), props.integer("gateway.http.port", 8095)));
+        HealthCheckRegistry health = HealthCheckRegistry.get(camelContext);
+        if (health != null) {
+            health.register(new UpstreamHealthCheck(backend()));
+        }
     }
 
     /**
