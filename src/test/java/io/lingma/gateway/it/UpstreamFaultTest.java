@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.lingma.gateway.GatewayMain;
 import io.lingma.gateway.simulator.LingmaSimulator;
 import io.lingma.gateway.simulator.RecordedPrompt;
+import io.lingma.gateway.simulator.Scenario;
 import org.apache.camel.BeanInject;
 import org.apache.camel.test.main.junit5.CamelMainTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -22,6 +24,7 @@ import static org.awaitility.Awaitility.await;
         propertyPlaceholderLocations = "file:application.properties",
         properties = {"gateway.backend=simulator", "gateway.http.port=18103", "camel.management.enabled=false",
                 "gateway.ipc.cwd=target/agent-cwd", "gateway.ipc.idle-timeout=1s",
+                "gateway.stream.write-stall-timeout=1s",
                 "gateway.breaker.minimum-number-of-calls=1000", "gateway.breaker.sliding-window-size=1000",
                 "gateway.simulator.scenarios=src/test/resources/scenarios/faults.yaml"})
 class UpstreamFaultTest {
@@ -87,6 +90,21 @@ class UpstreamFaultTest {
         String sessionId = sessionOf("[it:slow] disconnect me");
         await().atMost(Duration.ofSeconds(10)).until(() -> simulator.deletedSessions().contains(sessionId));
         await().atMost(Duration.ofSeconds(10)).until(() -> simulator.stats().cancels() > cancelsBefore);
+    }
+
+    @Test
+    void aClientThatStopsReadingIsDroppedInsteadOfBuffered() throws Exception {
+        // 32 MB of answer: far more than the socket buffers hold, so an unread stream fills the write queue
+        simulator.addScenario(Scenario.builder("[it:flood]").reply("x".repeat(32 * 1024 * 1024)).chunkSize(65536)
+                .chunkDelayMs(0).build());
+        long cancelsBefore = simulator.stats().cancels();
+        try (Socket socket = RawHttp.postAndStopReading(18103, "/v1/chat/completions",
+                CHAT.formatted(true, "[it:flood] never read me"))) {
+            String sessionId = sessionOf("[it:flood] never read me");
+            await().atMost(Duration.ofSeconds(20)).until(() -> simulator.stats().cancels() > cancelsBefore);
+            await().atMost(Duration.ofSeconds(10)).until(() -> simulator.deletedSessions().contains(sessionId));
+            assertThat(socket.isClosed()).isFalse();
+        }
     }
 
     private String sessionOf(String marker) {
