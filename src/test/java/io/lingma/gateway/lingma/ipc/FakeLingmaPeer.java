@@ -100,7 +100,11 @@ final class FakeLingmaPeer implements AutoCloseable {
     final List<String> paths = new CopyOnWriteArrayList<>();
     private final Map<String, BiConsumer<Conn, JsonNode>> handlers = new ConcurrentHashMap<>();
     private final AtomicInteger sessions = new AtomicInteger();
+    final List<String> tokens = new CopyOnWriteArrayList<>();
+    /** Handshake status for rejected upgrades (0 = accept everything). */
     volatile int rejectStatus;
+    /** When set with {@link #rejectStatus}: accept only non-root paths carrying this Cosy-MachineToken. */
+    volatile String requiredToken;
 
     private FakeLingmaPeer(Vertx vertx) {
         this.vertx = vertx;
@@ -124,7 +128,9 @@ final class FakeLingmaPeer implements AutoCloseable {
         FakeLingmaPeer peer = new FakeLingmaPeer(vertx);
         peer.server.webSocketHandler(ws -> {
             peer.paths.add(ws.path());
-            if (peer.rejectStatus > 0) {
+            peer.tokens.add(String.valueOf(ws.headers().get("Cosy-MachineToken")));
+            if (peer.rejectStatus > 0 && (peer.requiredToken == null || ws.path().equals("/")
+                    || !peer.requiredToken.equals(ws.headers().get("Cosy-MachineToken")))) {
                 ws.reject(peer.rejectStatus);
                 return;
             }
