@@ -483,9 +483,12 @@ class IpcChatBackendTest {
             assertThatThrownBy(() -> backend.open(turn("Hi"), MODEL))
                     .isInstanceOfSatisfying(GatewayException.class,
                             e -> assertThat(e.kind()).isEqualTo(ErrorKind.RATE_LIMITED));
-            first.cancel("test");
+            first.cancel("client disconnected");
             assertThat(failure(drain(first)).kind()).isEqualTo(ErrorKind.INTERNAL);
+            first.cancel("again");
         }
+        await().atMost(5, TimeUnit.SECONDS).until(() -> peer.received("session/cancel").size() == 1
+                && peer.received("chat/deleteSessionById").size() == 1);
         peer.on("session/prompt", (c, m) -> c.normalTurn(m, "again"));
         try (UpstreamTurn t = backend.open(turn("Hi"), MODEL)) {
             assertThat(text(drain(t))).isEqualTo("again");
