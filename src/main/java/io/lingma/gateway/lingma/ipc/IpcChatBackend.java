@@ -166,6 +166,7 @@ public final class IpcChatBackend implements ChatBackend, AutoCloseable {
         return client.models();
     }
 
+    /** @return true when the IPC connection is open and initialised and the backend is not shut down */
     @Override
     public boolean ready() {
         return !closed && client.ready();

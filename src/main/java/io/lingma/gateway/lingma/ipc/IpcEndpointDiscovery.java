@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -23,7 +24,8 @@ import java.util.function.LongPredicate;
  *
  * <p>Precedence: {@code gateway.ipc.ws-url} → env {@code LINGMA_PROXY_WS_URL} → {@code gateway.ipc.discovery-file}
  * → env {@code LINGMA_SHARED_CLIENT_INFO} → the default candidate list (bases × subdirs × file names,
- * de-duplicated case-insensitively, the preferred family first). The gateway's own keys win over the LP
+ * de-duplicated case-insensitively on Windows and macOS — on case-sensitive Linux {@code SharedClientCache} and
+ * {@code sharedClientCache} are different directories and both are kept — with the preferred family first). The gateway's own keys win over the LP
  * environment names because they are the explicit configuration of this gateway.
  *
  * <p>Only the WebSocket transport is in scope: a discovery file that names only a Windows named pipe or a Unix
@@ -189,20 +191,26 @@ public final class IpcEndpointDiscovery {
                 bases.add(Path.of(value.trim()));
             }
         }
+        // case-insensitive file systems (Windows, macOS) would see the same file twice
+        boolean caseInsensitive = osName.startsWith("windows") || osName.startsWith("mac") || osName.contains("darwin");
         List<Path> paths = new ArrayList<>();
+        Map<Path, Integer> ranks = new HashMap<>();
         Set<String> seen = new LinkedHashSet<>();
         for (Path base : bases) {
             for (String subdir : SUBDIRS) {
+                int rank = familyRank(family(subdir, base.toString()));
                 for (String fileName : FILE_NAMES) {
                     Path p = base.resolve(subdir).resolve(fileName);
-                    if (seen.add(p.toString().replace('\\', '/').toLowerCase(Locale.ROOT))) {
+                    String key = p.toString().replace('\\', '/');
+                    if (seen.add(caseInsensitive ? key.toLowerCase(Locale.ROOT) : key)) {
                         paths.add(p);
+                        ranks.put(p, rank);
                     }
                 }
             }
         }
         // stable sort: preferred family, then locations of neither family, then the other family
-        paths.sort(Comparator.comparingInt(this::familyRank));
+        paths.sort(Comparator.comparingInt(ranks::get));
         return paths;
     }
 
@@ -288,7 +296,11 @@ public final class IpcEndpointDiscovery {
             return null;
         }
         String url = "ws://127.0.0.1:" + info.websocketPort() + settings.wsPath();
-        return new Endpoint(url, name, isQoder(name), candidate);
+        Path dir = candidate.getParent();
+        boolean qoder = dir != null && dir.getParent() != null
+                ? family(dir.getParent().getFileName() == null ? "" : dir.getParent().getFileName().toString(),
+                dir.getParent().toString()) == 'q' : isQoder(name);
+        return new Endpoint(url, name, qoder, candidate);
     }
 
     private Result explicitUrl(String url, String source, List<Rejected> rejected) {
@@ -341,17 +353,26 @@ public final class IpcEndpointDiscovery {
         return xdg != null && !xdg.isBlank() ? Path.of(xdg.trim()) : home.resolve(".config");
     }
 
-    private int familyRank(Path path) {
-        boolean qoder = isQoder(path.toString());
-        boolean lingma = !qoder && path.toString().toLowerCase(Locale.ROOT).contains("lingma");
+    /** @return {@code q} (QoderCN/Qoder), {@code l} (Lingma) or {@code n} (neither); the subdir decides first */
+    private static char family(String subdir, String base) {
+        String sub = subdir.toLowerCase(Locale.ROOT);
+        if (sub.startsWith("qoder")) {
+            return 'q';
+        }
+        if (sub.startsWith("lingma")) {
+            return 'l';
+        }
+        String b = base.toLowerCase(Locale.ROOT);
+        return b.contains("qoder") ? 'q' : b.contains("lingma") ? 'l' : 'n';
+    }
+
+    private int familyRank(char family) {
         boolean preferQoder = settings.discoveryPrefer() == IpcSettings.DiscoveryPrefer.QODERCN;
-        if (qoder) {
-            return preferQoder ? 0 : 2;
-        }
-        if (lingma) {
-            return preferQoder ? 2 : 0;
-        }
-        return 1;
+        return switch (family) {
+            case 'q' -> preferQoder ? 0 : 2;
+            case 'l' -> preferQoder ? 2 : 0;
+            default -> 1;
+        };
     }
 
     private static boolean isQoder(String text) {

@@ -17,7 +17,8 @@ import java.util.Set;
  * with an id ({@code id}/{@code modelId}/{@code key}) and a name ({@code name}/{@code label}/{@code displayName}/
  * {@code title}), or an id that looks like a model key ({@code qwen}, {@code model}, {@code auto}, {@code coder}),
  * is a model; the enclosing top-level key is its scene. Entries with the same key merge their scenes; entries with
- * the same display name collapse to one, preferring the one listed in the {@code chat} scene.
+ * the same display name collapse to one, preferring the one listed in the {@code chat} scene. Models of the
+ * {@code chat} scene come first, otherwise first-seen order is kept.
  */
 public final class IpcModelCatalog {
 
@@ -30,7 +31,7 @@ public final class IpcModelCatalog {
 
     /**
      * @param result the {@code config/queryModels} result (any shape; null or non-container gives an empty list)
-     * @return the models in first-seen order
+     * @return the models, {@code chat}-scene models first, else in first-seen order
      */
     public static List<ModelInfo> parse(JsonNode result) {
         Map<String, Builder> byKey = new LinkedHashMap<>();
@@ -56,8 +57,11 @@ public final class IpcModelCatalog {
                 byName.put(nameKey, keep);
             }
         }
+        List<Builder> ordered = new ArrayList<>(byName.values());
+        // chat-scene models first (stable): the default model is the first chat model Lingma lists
+        ordered.sort(java.util.Comparator.comparingInt(b -> b.scenes.contains("chat") ? 0 : 1));
         List<ModelInfo> models = new ArrayList<>();
-        for (Builder b : byName.values()) {
+        for (Builder b : ordered) {
             models.add(new ModelInfo(b.key, b.displayName, List.copyOf(b.scenes), b.reasoning, b.vision));
         }
         return models;

@@ -138,7 +138,7 @@ final class IpcTurn implements UpstreamTurn, LingmaIpcClient.TurnSink {
     void begin() {
         if (settings.hasTurnDeadline()) {
             deadlineTimer = vertx.setTimer(settings.turnTimeout().toMillis(), t -> timeout("turn deadline of "
-                    + settings.turnTimeout().toSeconds() + " s reached"));
+                    + settings.turnTimeout().toMillis() + " ms reached"));
         }
         CompletableFuture<Void> setup = setupAttempt(false).exceptionallyCompose(e -> {
             synchronized (this) {
@@ -655,20 +655,18 @@ final class IpcTurn implements UpstreamTurn, LingmaIpcClient.TurnSink {
     }
 
     private void disposeSession(boolean clean) {
-        if (sessionDisposed) {
+        if (sessionDisposed || sessionId == null) {
+            // no session yet: a session/new still in flight disposes of its result itself
             return;
         }
         sessionDisposed = true;
-        if (sessionId == null) {
-            return;
-        }
         if (kind == Kind.STICKY) {
             if (!clean) {
                 backend.dropSticky(sessionId, true);
             }
             return;
         }
-        if (clean && cacheWritable && link != null) {
+        if (clean && cacheWritable && link != null && text.length() > 0) {
             String writeKey = IpcSessionCache.buildKey(turn.apiKeyScope(), turn.system(),
                     IpcSessionCache.withReply(turn.messages(), text.toString()), null);
             backend.sessionCache.put(writeKey, new IpcSessionCache.Entry(sessionId, link.generation, sessionModel));
@@ -742,7 +740,7 @@ final class IpcTurn implements UpstreamTurn, LingmaIpcClient.TurnSink {
 
     private GatewayException setupTimeout() {
         return new GatewayException(ErrorKind.BACKEND_UNAVAILABLE, "Lingma IPC session setup timed out after "
-                + settings.setupTimeout().toSeconds() + " s; the Lingma / QoderCN backend may have exited. "
+                + settings.setupTimeout().toMillis() + " ms; the Lingma / QoderCN backend may have exited. "
                 + "请重新打开 Lingma App、QoderCN App (reopen the Lingma or QoderCN desktop app).");
     }
 

@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -362,26 +361,5 @@ public final class JsonRpcConnection {
         options.setConnectTimeout(timeout.toMillis());
         headers.forEach(options::addHeader);
         return options;
-    }
-
-    /**
-     * Waits for a future without risking an endless block (helper for worker threads).
-     *
-     * @param future  the future
-     * @param timeout the longest wait
-     * @param <T>     result type
-     * @return the result
-     * @throws Exception the failure cause (unwrapped), or {@link TimeoutException}
-     */
-    static <T> T await(CompletableFuture<T> future, Duration timeout) throws Exception {
-        try {
-            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof Exception ex) {
-                throw ex;
-            }
-            throw e;
-        }
     }
 }

@@ -3,7 +3,7 @@ package io.lingma.gateway.lingma.ipc;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.lingma.gateway.chat.Ids;
 import io.lingma.gateway.chat.ModelInfo;
@@ -110,7 +110,9 @@ public final class LingmaIpcClient implements AutoCloseable {
     private final IpcSettings settings;
     private final IpcEndpointDiscovery discovery;
     private final WebSocketClient webSocketClient;
-    private final AsyncCache<String, List<ModelInfo>> modelsCache;
+    private final Cache<String, List<ModelInfo>> modelsCache;
+    private final java.util.concurrent.atomic.AtomicReference<CompletableFuture<List<ModelInfo>>> modelsLoad =
+            new java.util.concurrent.atomic.AtomicReference<>();
     private final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
     private final List<LongConsumer> connectListeners = new CopyOnWriteArrayList<>();
 
@@ -143,7 +145,7 @@ public final class LingmaIpcClient implements AutoCloseable {
         this.webSocketClient = vertx.createWebSocketClient(new WebSocketClientOptions()
                 .setMaxMessageSize(maxMessage).setMaxFrameSize(maxMessage)
                 .setConnectTimeout((int) settings.handshakeTimeout().toMillis()));
-        this.modelsCache = Caffeine.newBuilder().expireAfterWrite(settings.modelsTtl()).maximumSize(1).buildAsync();
+        this.modelsCache = Caffeine.newBuilder().expireAfterWrite(settings.modelsTtl()).maximumSize(1).build();
     }
 
     /** Starts a non-blocking warm-up connect (lingma-ipc.md §6.5); failures are only logged. */
@@ -165,7 +167,7 @@ public final class LingmaIpcClient implements AutoCloseable {
         return l != null && l.isOpen();
     }
 
-    /** @return the current connection generation (increments on every successful connect; 0 before the first) */
+    /** @return the generation of the open connection (a new one per connection attempt), or -1 when not connected */
     public long generation() {
         synchronized (lock) {
             return link != null && link.isOpen() ? link.generation : -1;
@@ -226,9 +228,28 @@ public final class LingmaIpcClient implements AutoCloseable {
 
     /** @return the model catalogue without blocking; failures as {@link #call} */
     public CompletableFuture<List<ModelInfo>> modelsAsync() {
-        return modelsCache.get(MODELS_KEY, (k, executor) ->
-                call("config/queryModels", mapper.createObjectNode(), settings.modelsTimeout())
-                        .thenApply(IpcModelCatalog::parse));
+        List<ModelInfo> cached = modelsCache.getIfPresent(MODELS_KEY);
+        if (cached != null) {
+            return CompletableFuture.completedFuture(cached);
+        }
+        // one listing in flight at a time; only successful listings are cached
+        CompletableFuture<List<ModelInfo>> load = new CompletableFuture<>();
+        CompletableFuture<List<ModelInfo>> running = modelsLoad.compareAndExchange(null, load);
+        if (running != null) {
+            return running;
+        }
+        call("config/queryModels", mapper.createObjectNode(), settings.modelsTimeout())
+                .thenApply(IpcModelCatalog::parse)
+                .whenComplete((models, e) -> {
+                    modelsLoad.set(null);
+                    if (e == null) {
+                        modelsCache.put(MODELS_KEY, models);
+                        load.complete(models);
+                    } else {
+                        load.completeExceptionally(unwrap(e));
+                    }
+                });
+        return load;
     }
 
     /**
@@ -312,7 +333,7 @@ public final class LingmaIpcClient implements AutoCloseable {
             if (cause instanceof TimeoutException) {
                 String last = lastError;
                 return CompletableFuture.failedFuture(new IpcTransportException("no Lingma IPC connection within "
-                        + timeout.toSeconds() + " s" + (last == null ? "" : "; last error: " + last), cause));
+                        + timeout.toMillis() + " ms" + (last == null ? "" : "; last error: " + last), cause));
             }
             return CompletableFuture.failedFuture(cause);
         });
@@ -578,7 +599,7 @@ public final class LingmaIpcClient implements AutoCloseable {
             lastServerInfo = l.serverInfo;
             LOG.info("Lingma IPC connected to {} (source {}, generation {}, server {})", l.endpoint.url(),
                     l.endpoint.source(), l.generation, l.serverInfo);
-            modelsCache.synchronous().invalidateAll();
+            modelsCache.invalidateAll();
             target.complete(l);
             for (LongConsumer listener : connectListeners) {
                 try {

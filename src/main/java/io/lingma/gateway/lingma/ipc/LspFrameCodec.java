@@ -17,6 +17,7 @@ import java.util.Locale;
 public final class LspFrameCodec {
 
     private static final byte[] HEADER_END = {'\r', '\n', '\r', '\n'};
+    private static final int SHRINK_ABOVE = 1024 * 1024;
 
     private final int maxFrameBytes;
     private byte[] buffer = new byte[8192];
@@ -80,6 +81,10 @@ public final class LspFrameCodec {
             int consumed = bodyStart + bodyLength;
             System.arraycopy(buffer, consumed, buffer, 0, length - consumed);
             length -= consumed;
+            if (length == 0 && buffer.length > SHRINK_ABOVE) {
+                // give a multi-MB image frame's buffer back instead of keeping it for the connection's life
+                buffer = new byte[8192];
+            }
         }
     }
 
@@ -99,7 +104,10 @@ public final class LspFrameCodec {
                 } catch (NumberFormatException e) {
                     throw new LspFramingException("Unknown message header: bad Content-Length '" + value + "'");
                 }
-                if (n < 0 || n > maxFrameBytes) {
+                if (n < 0) {
+                    throw new LspFramingException("Unknown message header: negative Content-Length " + n);
+                }
+                if (n > maxFrameBytes) {
                     throw new LspFramingException("frame of " + n + " bytes exceeds the cap of " + maxFrameBytes);
                 }
                 return (int) n;
