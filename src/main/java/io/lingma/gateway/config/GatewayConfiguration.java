@@ -248,7 +248,10 @@ public class GatewayConfiguration implements CamelConfiguration {
                 IpcEndpointDiscovery.forSystem(settings, mapper()));
         IpcChatBackend ipc = new IpcChatBackend(client, settings, new TokenEstimator(), onSimulator);
         ipc.start();
-        return ipc;
+        return new ClosingBackend(ipc, () -> {
+            ipc.close();
+            client.close();
+        });
     }
 
     private synchronized CircuitBreaker breaker() {

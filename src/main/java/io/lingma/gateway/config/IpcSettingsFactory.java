@@ -54,8 +54,9 @@ final class IpcSettingsFactory {
                 .shellType(shell.isEmpty() ? d.shellType() : shell)
                 .currentFilePath(currentFile.isEmpty() ? null : currentFile)
                 .requestIdPrefix(props.string("gateway.ipc.request-id-prefix", d.requestIdPrefix()))
-                .reconnectBackoffMin(props.duration("gateway.ipc.reconnect-initial-backoff", d.reconnectBackoffMin()))
-                .reconnectBackoffMax(props.duration("gateway.ipc.reconnect-max-backoff", d.reconnectBackoffMax()))
+                .fileUriScheme(props.string("gateway.ipc.file-uri-scheme", d.fileUriScheme()))
+                .reconnectBackoffMin(props.duration("gateway.ipc.reconnect-backoff-min", d.reconnectBackoffMin()))
+                .reconnectBackoffMax(props.duration("gateway.ipc.reconnect-backoff-max", d.reconnectBackoffMax()))
                 .sessionCacheEnabled(props.bool("gateway.session-cache.enabled", d.sessionCacheEnabled()))
                 .sessionCacheMaxEntries(props.integer("gateway.session-cache.max-entries",
                         d.sessionCacheMaxEntries()))

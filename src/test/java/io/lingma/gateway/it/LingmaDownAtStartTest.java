@@ -24,7 +24,7 @@ import static org.awaitility.Awaitility.await;
         propertyPlaceholderLocations = "file:application.properties",
         properties = {"gateway.backend=ipc", "gateway.http.port=18106", "camel.management.enabled=false",
                 "gateway.ipc.cwd=target/agent-cwd", "gateway.ipc.ws-url=ws://127.0.0.1:18107/",
-                "gateway.ipc.reconnect-max-backoff=500ms"})
+                "gateway.ipc.reconnect-backoff-max=500ms"})
 class LingmaDownAtStartTest {
 
     private final SseClient client = new SseClient(18106);
