@@ -20,14 +20,7 @@ final class RawHttp {
     static Socket postAndStopReading(int port, String path, String body) throws Exception {
         Socket socket = new Socket("127.0.0.1", port);
         socket.setReceiveBufferSize(4096);
-        socket.setSoTimeout(20_000);
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        OutputStream out = socket.getOutputStream();
-        out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port
-                + "\r\nContent-Type: application/json\r\nContent-Length: " + bytes.length + "\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII));
-        out.write(bytes);
-        out.flush();
+        post(socket, port, path, body);
         if (socket.getInputStream().read() < 0) {
             throw new IllegalStateException("connection closed before the response");
         }
@@ -41,14 +34,7 @@ final class RawHttp {
      */
     static String postAndDisconnectAfterFirstData(int port, String path, String body) throws Exception {
         try (Socket socket = new Socket("127.0.0.1", port)) {
-            socket.setSoTimeout(20_000);
-            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            OutputStream out = socket.getOutputStream();
-            out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port
-                    + "\r\nContent-Type: application/json\r\nContent-Length: " + bytes.length + "\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            out.write(bytes);
-            out.flush();
+            post(socket, port, path, body);
             BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
                     StandardCharsets.UTF_8));
             String line;
@@ -59,5 +45,16 @@ final class RawHttp {
             }
             throw new IllegalStateException("stream ended before any data line");
         }
+    }
+
+    private static void post(Socket socket, int port, String path, String body) throws Exception {
+        socket.setSoTimeout(20_000);
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        OutputStream out = socket.getOutputStream();
+        out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + bytes.length + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        out.write(bytes);
+        out.flush();
     }
 }
