@@ -32,6 +32,17 @@ public interface ChatBackend {
     List<ModelInfo> models();
 
     /**
+     * What this backend would send upstream for a turn, for {@code /v1/messages/count_tokens} (client-api.md §7):
+     * the IPC backend's rendered prompt, the remote backend's projected messages and tools.
+     *
+     * @param turn the normalised request
+     * @return that text, or null when the backend cannot tell (callers then count the request's own text)
+     */
+    default String upstreamPromptText(ChatTurn turn) {
+        return null;
+    }
+
+    /**
      * @return true when the backend is connected and ready to take a turn (readiness)
      */
     boolean ready();

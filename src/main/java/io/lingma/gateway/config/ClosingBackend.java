@@ -43,6 +43,11 @@ final class ClosingBackend implements ChatBackend, AutoCloseable {
     }
 
     @Override
+    public String upstreamPromptText(ChatTurn turn) {
+        return delegate.upstreamPromptText(turn);
+    }
+
+    @Override
     public boolean ready() {
         return delegate.ready();
     }

@@ -168,6 +168,19 @@ public class ChatService {
         return Math.max(1, estimator.estimate(sb.toString()));
     }
 
+    /**
+     * Counts the input tokens of a request as the selected backend would send it (client-api.md §7). No upstream
+     * call, no concurrency slot.
+     *
+     * @param turn the normalised request
+     * @return {@code {"input_tokens": N}}, N ≥ 1
+     */
+    public java.util.Map<String, Object> countTokens(ChatTurn turn) {
+        String text = backend.upstreamPromptText(turn);
+        long n = text == null ? promptTokens(turn) : Math.max(1, estimator.estimate(text));
+        return java.util.Map.of("input_tokens", n);
+    }
+
     /** @return the token estimator */
     public TokenEstimator estimator() {
         return estimator;

@@ -5,6 +5,7 @@ import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.core.http.StreamResponse;
 import com.anthropic.helpers.MessageAccumulator;
 import com.anthropic.models.messages.Message;
+import com.anthropic.models.messages.MessageCountTokensParams;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.RawMessageStreamEvent;
 import com.anthropic.models.messages.StopReason;
@@ -126,6 +127,19 @@ class OfficialSdkTest {
         assertThat(m.stopReason()).contains(StopReason.END_TURN);
         assertThat(events.get(0).isMessageStart()).isTrue();
         assertThat(events.get(events.size() - 1).isMessageStop()).isTrue();
+    }
+
+    @Test
+    void anthropicCountTokensCountsWhatLingmaWouldReceive() {
+        long shortCount = anthropic.messages().countTokens(MessageCountTokensParams.builder().model("kmodel")
+                .addUserMessage("hello").build()).inputTokens();
+        long longCount = anthropic.messages().countTokens(MessageCountTokensParams.builder().model("kmodel")
+                .system("You are a careful reviewer of Java code.")
+                .addUserMessage("hello, please review the following method for thread-safety issues").build())
+                .inputTokens();
+        assertThat(shortCount).isPositive();
+        assertThat(longCount).isGreaterThan(shortCount + 10);
+        assertThat(simulator.prompts()).noneSatisfy(p -> assertThat(p.text()).contains("thread-safety"));
     }
 
     @Test

@@ -99,6 +99,12 @@ public final class IpcChatBackend implements ChatBackend, AutoCloseable {
         client.start();
     }
 
+    /** @return the prompt a fresh session would receive for {@code turn} (lingma-ipc.md §6.2, client-api.md §9.8) */
+    @Override
+    public String upstreamPromptText(ChatTurn turn) {
+        return renderer.render(turn, null);
+    }
+
     /** @return {@code simulator} when running on the built-in simulator, else {@code ipc} */
     @Override
     public String name() {
