@@ -57,6 +57,11 @@ public record ImageSettings(boolean allowLocalFiles, List<Path> localDirs, boole
         }
     }
 
+    /**
+     * Fills defaults for null components (no dirs, reject, 10 s) and validates the limits.
+     *
+     * @throws IllegalArgumentException when a byte/pixel/redirect limit is out of range or the quality is not 1..100
+     */
     public ImageSettings {
         localDirs = localDirs == null ? List.of() : List.copyOf(localDirs);
         onError = onError == null ? OnError.REJECT : onError;

@@ -82,6 +82,10 @@ class ImageLoaderHttpTest {
                     .isInstanceOfSatisfying(GatewayException.class,
                             e -> assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_REQUEST))
                     .hasMessage("could not load image: private host blocked");
+            assertThatThrownBy(() -> loader.resolve(turn("hi", urlOnly("http://[::1]/x.png"))))
+                    .hasMessage("could not load image: private host blocked");
+            assertThatThrownBy(() -> loader.resolve(turn("hi", urlOnly("https://169.254.169.254/latest/meta-data"))))
+                    .hasMessage("could not load image: private host blocked");
         }
     }
 
