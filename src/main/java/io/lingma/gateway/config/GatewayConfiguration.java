@@ -11,6 +11,7 @@ import io.lingma.gateway.chat.ChatBackend;
 import io.lingma.gateway.chat.TokenEstimator;
 import io.lingma.gateway.error.UpstreamFaultException;
 import io.lingma.gateway.http.ErrorResponder;
+import io.lingma.gateway.images.ImageLoader;
 import io.lingma.gateway.http.HttpLifecycle;
 import io.lingma.gateway.http.VertxRouterSetup;
 import io.lingma.gateway.lingma.ipc.IpcChatBackend;
@@ -152,6 +153,13 @@ public class GatewayConfiguration implements CamelConfiguration {
     public ClientApis clientApisBean(CamelContext ctx) {
         init(ctx);
         return clientApis();
+    }
+
+    /** @return the image loader that fetches and normalises images before a turn runs (client-api.md §9.6) */
+    @BindToRegistry(value = "imageLoader", destroyMethod = "close")
+    public ImageLoader imageLoader(CamelContext ctx) {
+        init(ctx);
+        return new ImageLoader(ImageSettingsFactory.from(props));
     }
 
     /** @return the HTTP request life-cycle glue */
