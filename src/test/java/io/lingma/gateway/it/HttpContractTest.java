@@ -2,6 +2,8 @@ package io.lingma.gateway.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lingma.gateway.GatewayMain;
+import io.lingma.gateway.simulator.LingmaSimulator;
+import org.apache.camel.BeanInject;
 import org.apache.camel.test.main.junit5.CamelMainTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -21,6 +23,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 class HttpContractTest {
 
     private final SseClient client = new SseClient(18102);
+
+    @BeanInject("lingmaSimulator")
+    LingmaSimulator simulator;
 
     private static final String CHAT = """
             {"model":"kmodel","stream":%s,"messages":[{"role":"user","content":"%s"}]}""";
@@ -119,6 +124,26 @@ class HttpContractTest {
         HttpResponse<String> bad = client.post("/v1/messages/count_tokens", "{oops");
         assertThat(bad.statusCode()).isEqualTo(400);
         assertThat(SseClient.JSON.readTree(bad.body()).path("type").asText()).isEqualTo("error");
+    }
+
+    @Test
+    void imagesReachLingmaAndPrivateImageUrlsAreRefused() throws Exception {
+        String png = java.util.Base64.getEncoder().encodeToString(new byte[]{(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10});
+        HttpResponse<String> ok = client.post("/v1/chat/completions", """
+                {"model":"kmodel","messages":[{"role":"user","content":[{"type":"text","text":"[it:image] what is this"},
+                 {"type":"image_url","image_url":{"url":"data:image/png;base64,%s"}}]}]}""".formatted(png));
+        assertThat(ok.statusCode()).isEqualTo(200);
+        assertThat(simulator.prompts()).anySatisfy(p -> {
+            assertThat(p.text()).contains("[it:image] what is this");
+            assertThat(p.imageCount()).isEqualTo(1);
+        });
+
+        HttpResponse<String> refused = client.post("/v1/messages", """
+                {"model":"kmodel","max_tokens":16,"messages":[{"role":"user","content":[
+                 {"type":"image","source":{"type":"url","url":"http://127.0.0.1/x.png"}},{"type":"text","text":"hi"}]}]}""");
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(SseClient.JSON.readTree(refused.body()).at("/error/message").asText())
+                .startsWith("could not load image");
     }
 
     @Test
