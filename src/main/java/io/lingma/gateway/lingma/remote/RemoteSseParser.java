@@ -200,7 +200,6 @@ public final class RemoteSseParser {
         }
         boolean envelope = node.has("body") || node.has("statusCodeValue");
         if (event.equals("finish") || (!envelope && !node.has("choices") && isMetrics(node))) {
-            validFrames++;
             readMetrics(node);
             finish(out);
             return;
