@@ -40,8 +40,11 @@ public class ErrorResponder {
     public void respond(Exchange exchange) {
         Throwable caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         HttpServerResponse response = exchange.getProperty(GatewayExchange.HTTP_RESPONSE, HttpServerResponse.class);
+        if (response == null) {
+            return;
+        }
         GatewayException error = toGatewayException(caught);
-        if (response != null && response.headWritten()) {
+        if (response.headWritten()) {
             if (!response.ended()) {
                 response.end();
             }
