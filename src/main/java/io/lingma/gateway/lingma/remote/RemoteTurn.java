@@ -1,0 +1,190 @@
+package io.lingma.gateway.lingma.remote;
+
+import io.lingma.gateway.chat.ChatEvent;
+import io.lingma.gateway.chat.ResolvedModel;
+import io.lingma.gateway.chat.UpstreamTurn;
+import io.lingma.gateway.error.ErrorKind;
+import io.lingma.gateway.error.GatewayException;
+import org.apache.hc.core5.concurrent.Cancellable;
+
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * One attempt of a remote chat on one model: the SSE reader (on its attempt thread) offers events, the gateway
+ * polls them. {@link #cancel(String)} aborts the HTTP exchange itself — the request before the response arrived,
+ * the response stream after — so the upstream is dropped, never drained (lingma-remote.md §10).
+ */
+public final class RemoteTurn implements UpstreamTurn {
+
+    private final ResolvedModel model;
+    private final BlockingQueue<ChatEvent> queue;
+    private final Consumer<RemoteFailure> afterOutputFailure;
+    private volatile Cancellable request;
+    private volatile InputStream stream;
+    private volatile boolean cancelled;
+    private volatile boolean terminalOffered;
+    private volatile RemoteFailure failure;
+    private final java.util.ArrayDeque<ChatEvent> head = new java.util.ArrayDeque<>();
+    private ChatEvent terminal;
+    private boolean output;
+
+    /**
+     * @param model              the model this attempt runs on
+     * @param capacity           events buffered before the attempt fails (the reader never blocks)
+     * @param afterOutputFailure told about failures that happen after output was handed out (per-model breaker)
+     */
+    public RemoteTurn(ResolvedModel model, int capacity, Consumer<RemoteFailure> afterOutputFailure) {
+        this.model = model;
+        this.queue = new ArrayBlockingQueue<>(capacity + 1);
+        this.afterOutputFailure = afterOutputFailure;
+    }
+
+    /** @param cancellable the HTTP request now executing, aborted on {@link #cancel(String)} */
+    void onRequest(Cancellable cancellable) {
+        this.request = cancellable;
+        if (cancelled) {
+            cancellable.cancel();
+        }
+    }
+
+    /** @param body the response stream now being read, aborted on {@link #cancel(String)} */
+    void onStream(InputStream body) {
+        this.stream = body;
+        if (cancelled) {
+            abortStream();
+        }
+    }
+
+    /** @return true once the gateway abandoned this attempt */
+    boolean cancelled() {
+        return cancelled;
+    }
+
+    /**
+     * Offers an event from the reader. A full queue fails the turn instead of blocking the reader.
+     *
+     * @param event the next event
+     */
+    void offer(ChatEvent event) {
+        if (terminalOffered) {
+            return;
+        }
+        if (event.terminal()) {
+            terminalOffered = true;
+            queue.offer(event);
+        } else if (!queue.offer(event)) {
+            fail(new RemoteFailure(RemoteFailure.Kind.TRANSIENT, "client reads too slowly; upstream buffer full"));
+            cancel("buffer full");
+        }
+    }
+
+    /**
+     * Ends the attempt with a failure (no-op once a terminal event was offered).
+     *
+     * @param failure the classified failure
+     */
+    void fail(RemoteFailure failure) {
+        if (!terminalOffered) {
+            this.failure = failure;
+            terminalOffered = true;
+            queue.offer(new ChatEvent.Failure(failure.toGatewayException()));
+        }
+    }
+
+    /** @return the classified failure that ended this attempt, or null */
+    RemoteFailure failure() {
+        return failure;
+    }
+
+    /**
+     * Waits for the first content or terminal event without consuming it: {@link #next(Duration)} returns it (and
+     * any metadata events before it) again. Used to decide on fallback before anything reached the client.
+     *
+     * @param timeout how long to wait
+     * @return that event, or null when none came in time
+     * @throws InterruptedException when interrupted
+     */
+    ChatEvent awaitFirst(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            ChatEvent e = left <= 0 ? null : queue.poll(left, TimeUnit.NANOSECONDS);
+            if (e == null) {
+                return null;
+            }
+            synchronized (this) {
+                head.add(e);
+            }
+            if (e.content() || e.terminal()) {
+                return e;
+            }
+        }
+    }
+
+    @Override
+    public ChatEvent next(Duration timeout) throws InterruptedException {
+        ChatEvent e;
+        synchronized (this) {
+            if (terminal != null) {
+                return terminal;
+            }
+            e = head.poll();
+        }
+        if (e == null) {
+            e = queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        synchronized (this) {
+            if (e != null && e.terminal()) {
+                terminal = e;
+                if (e instanceof ChatEvent.Failure && output && failure != null) {
+                    afterOutputFailure.accept(failure);
+                }
+            } else if (e != null && e.content()) {
+                output = true;
+            }
+        }
+        return e;
+    }
+
+    @Override
+    public ResolvedModel model() {
+        return model;
+    }
+
+    @Override
+    public void cancel(String reason) {
+        if (cancelled) {
+            return;
+        }
+        cancelled = true;
+        if (!terminalOffered) {
+            terminalOffered = true;
+            queue.offer(new ChatEvent.Failure(new GatewayException(ErrorKind.INTERNAL,
+                    "turn cancelled by the gateway: " + reason)));
+        }
+        Cancellable r = request;
+        if (r != null) {
+            r.cancel();
+        }
+        abortStream();
+    }
+
+    private void abortStream() {
+        InputStream s = stream;
+        if (s instanceof org.apache.hc.core5.http.io.EofSensorInputStream eof) {
+            eof.abort();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!terminalOffered) {
+            cancel("closed before the end of the turn");
+        }
+    }
+}
