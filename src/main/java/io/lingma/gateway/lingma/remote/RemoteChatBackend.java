@@ -313,7 +313,7 @@ public class RemoteChatBackend implements ChatBackend {
             state.put("user_id", c.maskedUserId());
             state.put("machine_id", c.maskedMachineId());
             state.put("token_expire_time", c.expireTimeMillis() > 0 ? c.expireTimeMillis() : null);
-            state.put("expired", c.expired(System.currentTimeMillis()));
+            state.put("expired", c.expired(java.time.Instant.now(), settings.expiryMargin()));
         } catch (RemoteCredentialException e) {
             state.put("credential_error", e.getMessage());
         }

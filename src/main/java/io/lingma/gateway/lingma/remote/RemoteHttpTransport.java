@@ -106,6 +106,7 @@ public class RemoteHttpTransport implements HttpClientConfigurer, HttpActivityLi
         }
         turn.onStream(body);
         RemoteSseParser parser = parsers.get();
+        java.util.concurrent.atomic.AtomicBoolean graceExpired = new java.util.concurrent.atomic.AtomicBoolean();
         ScheduledFuture<?> graceAbort = null;
         try (BufferedReader reader = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
             String line;
@@ -114,25 +115,35 @@ public class RemoteHttpTransport implements HttpClientConfigurer, HttpActivityLi
                 if (turn.cancelled()) {
                     return;
                 }
-                if (parser.ended() && graceAbort == null) {
+                if ((parser.complete() || parser.awaitingFinishFrame()) && graceAbort == null) {
                     // some servers keep the connection open after the end marker: give them done-grace, then drop
-                    graceAbort = timer.schedule(() -> turn.cancel("stream stayed open after its end marker"),
-                            doneGrace.toMillis(), TimeUnit.MILLISECONDS);
+                    graceAbort = timer.schedule(() -> {
+                        graceExpired.set(true);
+                        turn.abortStream();
+                    }, doneGrace.toMillis(), TimeUnit.MILLISECONDS);
                 }
             }
             parser.onEof().forEach(turn::offer);
         } catch (RemoteFailure failure) {
             turn.fail(failure);
         } catch (IOException | RuntimeException e) {
-            if (!turn.cancelled()) {
+            if (graceExpired.get()) {
+                finishAfterGrace(parser, turn);
+            } else if (!turn.cancelled()) {
                 turn.fail(RemoteFailure.ioError("reading the Lingma stream", e));
-            } else if (parser.ended()) {
-                LOG.debug("Lingma stream dropped after its end marker");
             }
         } finally {
             if (graceAbort != null) {
                 graceAbort.cancel(false);
             }
+        }
+    }
+
+    private static void finishAfterGrace(RemoteSseParser parser, RemoteTurn turn) {
+        try {
+            parser.onEof().forEach(turn::offer);
+        } catch (RemoteFailure failure) {
+            turn.fail(failure);
         }
     }
 

@@ -174,10 +174,15 @@ public final class RemoteTurn implements UpstreamTurn {
         abortStream();
     }
 
-    private void abortStream() {
+    /** Drops the response stream without draining it (the connection is discarded). */
+    void abortStream() {
         InputStream s = stream;
         if (s instanceof org.apache.hc.core5.http.io.EofSensorInputStream eof) {
-            eof.abort();
+            try {
+                eof.abort();
+            } catch (java.io.IOException e) {
+                // the connection is being discarded anyway
+            }
         }
     }
 
