@@ -321,7 +321,7 @@ public final class RemoteSimulator implements AutoCloseable {
         RemoteFault fault = faults.get(modelKey);
         if (fault != null) {
             faultsInjected.incrementAndGet();
-            if (applyPreStreamFault(request, fault)) {
+            if (applyPreStreamFault(request, fault, rec)) {
                 return;
             }
         }
@@ -343,7 +343,7 @@ public final class RemoteSimulator implements AutoCloseable {
         stream(request, rec, script, modelKey, fault);
     }
 
-    private boolean applyPreStreamFault(HttpServerRequest request, RemoteFault fault) {
+    private boolean applyPreStreamFault(HttpServerRequest request, RemoteFault fault, RecordedRemoteRequest rec) {
         switch (fault.type()) {
             case HTTP_STATUS -> {
                 String body = fault.body();
@@ -353,6 +353,13 @@ public final class RemoteSimulator implements AutoCloseable {
                 return true;
             }
             case HANG_BEFORE_FIRST_BYTE -> {
+                // the client's first-byte timeout closes the connection: that is the abort to record
+                request.response().closeHandler(v -> {
+                    if (rec != null) {
+                        rec.markAborted();
+                    }
+                    clientAborts.incrementAndGet();
+                });
                 return true;
             }
             case RESET_BEFORE_FIRST_FRAME -> {
@@ -369,7 +376,7 @@ public final class RemoteSimulator implements AutoCloseable {
         RemoteFault fault = modelListFault;
         if (fault != null) {
             faultsInjected.incrementAndGet();
-            if (applyPreStreamFault(request, fault)) {
+            if (applyPreStreamFault(request, fault, null)) {
                 return;
             }
         }

@@ -307,7 +307,9 @@ class RemoteSimulatorTest {
         simulator.setFault("kmodel", RemoteFault.hangBeforeFirstByte());
         assertThatThrownBy(() -> send(chat("hi", "kmodel"), null, Duration.ofMillis(300)))
                 .isInstanceOf(HttpTimeoutException.class);
-        await().atMost(Duration.ofSeconds(5)).until(() -> simulator.requests().size() == 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> simulator.requests().size() == 1
+                && simulator.requests().get(0).abortedByClient());
+        assertThat(simulator.stats().clientAborts()).isEqualTo(1);
     }
 
     @Test
