@@ -25,7 +25,11 @@ public final class EnvironmentPropertiesSource implements PropertiesSource, Orde
             Map.entry("gateway.ipc.cwd", "LINGMA_PROXY_CWD"),
             Map.entry("gateway.ipc.mode", "LINGMA_PROXY_MODE"),
             Map.entry("gateway.ipc.shell-type", "LINGMA_PROXY_SHELL_TYPE"),
-            Map.entry("gateway.ipc.current-file-path", "LINGMA_PROXY_CURRENT_FILE_PATH"));
+            Map.entry("gateway.ipc.current-file-path", "LINGMA_PROXY_CURRENT_FILE_PATH"),
+            Map.entry("gateway.remote.auth-file", "LINGMA_REMOTE_AUTH_FILE"),
+            Map.entry("gateway.remote.version", "LINGMA_REMOTE_VERSION"),
+            Map.entry("gateway.remote.fallback.enabled", "LINGMA_REMOTE_FALLBACK_ENABLED"),
+            Map.entry("gateway.remote.fallback.models", "LINGMA_REMOTE_FALLBACK_MODELS"));
 
     private final Map<String, String> env;
 

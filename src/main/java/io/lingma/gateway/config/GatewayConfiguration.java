@@ -17,6 +17,24 @@ import io.lingma.gateway.http.VertxRouterSetup;
 import io.lingma.gateway.lingma.ipc.IpcChatBackend;
 import io.lingma.gateway.lingma.ipc.IpcEndpointDiscovery;
 import io.lingma.gateway.lingma.ipc.LingmaIpcClient;
+import io.lingma.gateway.lingma.remote.BaseUrlResolver;
+import io.lingma.gateway.lingma.remote.RemoteChatBackend;
+import io.lingma.gateway.lingma.remote.RemoteCredentialLoader;
+import io.lingma.gateway.lingma.remote.RemoteHttpTransport;
+import io.lingma.gateway.lingma.remote.RemoteModelListParser;
+import io.lingma.gateway.lingma.remote.RemoteRequestFactory;
+import io.lingma.gateway.lingma.remote.RemoteSettings;
+import io.lingma.gateway.lingma.remote.RemoteSseParser;
+import io.lingma.gateway.simulator.remote.RemoteSimulator;
+import io.lingma.gateway.simulator.remote.RemoteSimulatorOptions;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.lingma.gateway.chat.Ids;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import io.lingma.gateway.lingma.ipc.IpcSettings;
 import io.lingma.gateway.service.ChatService;
 import io.lingma.gateway.service.ClientApis;
@@ -53,6 +71,9 @@ public class GatewayConfiguration implements CamelConfiguration {
     private Vertx vertx;
     private ObjectMapper mapper;
     private LingmaSimulator simulator;
+    private RemoteSimulator remoteSimulator;
+    private Path remoteSimulatorDir;
+    private RemoteHttpTransport remoteTransport;
     private ChatBackend backend;
     private ConcurrencyLimiter limiter;
     private CircuitBreaker breaker;
@@ -97,6 +118,21 @@ public class GatewayConfiguration implements CamelConfiguration {
     public LingmaSimulator lingmaSimulator(CamelContext ctx) {
         init(ctx);
         return simulator();
+    }
+
+    /** @return the built-in remote-API simulator when {@code gateway.remote.simulator=true}, else null */
+    @BindToRegistry(value = "remoteSimulator", destroyMethod = "stop")
+    public RemoteSimulator remoteSimulatorBean(CamelContext ctx) {
+        init(ctx);
+        return remoteSimulator();
+    }
+
+    /** @return the camel-http glue of the remote backend (used by routes/lingma-remote.camel.yaml), or null */
+    @BindToRegistry("remoteHttpTransport")
+    public RemoteHttpTransport remoteHttpTransport(CamelContext ctx) {
+        init(ctx);
+        backend();
+        return remoteTransport;
     }
 
     /** @return the upstream backend selected by {@code gateway.backend} */
@@ -242,8 +278,7 @@ public class GatewayConfiguration implements CamelConfiguration {
                 case "ipc" -> backend = ipcBackend(IpcSettingsFactory.from(props, null), false);
                 case "simulator" -> backend = ipcBackend(IpcSettingsFactory.from(props, simulator().discoveryFile()),
                         true);
-                case "remote" -> throw new IllegalStateException(
-                        "gateway.backend=remote is not available in this version; use ipc or simulator");
+                case "remote" -> backend = remoteBackend();
                 default -> throw new IllegalArgumentException(
                         "invalid value for gateway.backend: " + backendName() + " (ipc | simulator | remote)");
             }
@@ -260,6 +295,60 @@ public class GatewayConfiguration implements CamelConfiguration {
             ipc.close();
             client.close();
         });
+    }
+
+    private ChatBackend remoteBackend() {
+        String baseUrl = null;
+        Path cacheDir = null;
+        Path stateFile = null;
+        RemoteSimulator sim = remoteSimulator();
+        if (sim != null) {
+            baseUrl = sim.baseUrl();
+            cacheDir = sim.writePluginCache(remoteSimulatorDir.resolve("plugin-cache"), sim.defaultAccount());
+            stateFile = remoteSimulatorDir.resolve("remote-base-url.json");
+        }
+        RemoteSettings settings = RemoteSettingsFactory.from(props, baseUrl, cacheDir, stateFile);
+        ExecutorService attempts = context.getExecutorServiceManager().newCachedThreadPool(this, "lingma-remote");
+        ScheduledExecutorService timer = context.getExecutorServiceManager()
+                .newSingleThreadScheduledExecutor(this, "lingma-remote-timer");
+        remoteTransport = new RemoteHttpTransport(
+                () -> new RemoteSseParser(settings.maxSseLine(), () -> Ids.base62("call_", 24)), timer,
+                settings.doneGrace());
+        CircuitBreakerConfig perModel = CircuitBreakerConfig.custom()
+                .failureRateThreshold(props.integer("gateway.remote.breaker.failure-rate-threshold", 50))
+                .slidingWindowSize(props.integer("gateway.remote.breaker.sliding-window-size", 10))
+                .minimumNumberOfCalls(props.integer("gateway.remote.breaker.minimum-number-of-calls", 3))
+                .waitDurationInOpenState(props.duration("gateway.remote.breaker.wait-duration-in-open-state",
+                        Duration.ofSeconds(60)))
+                .permittedNumberOfCallsInHalfOpenState(1)
+                .automaticTransitionFromOpenToHalfOpenEnabled(true)
+                .build();
+        return new RemoteChatBackend(context, attempts, settings, new BaseUrlResolver(settings),
+                new RemoteCredentialLoader(settings), new RemoteRequestFactory(settings),
+                new RemoteModelListParser(settings.showDisabledModels()), CircuitBreakerRegistry.of(perModel),
+                this::countFallback);
+    }
+
+    private void countFallback(String from, String to) {
+        MeterRegistry meters = context.getRegistry().findSingleByType(MeterRegistry.class);
+        if (meters != null) {
+            meters.counter("gateway_upstream_fallback_total", "from", from, "to", to).increment();
+        }
+    }
+
+    private synchronized RemoteSimulator remoteSimulator() {
+        if (remoteSimulator == null && "remote".equals(backendName())
+                && props.bool("gateway.remote.simulator", false)) {
+            try {
+                remoteSimulatorDir = Files.createTempDirectory("lingma-remote-simulator-");
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot create the remote simulator's directory", e);
+            }
+            remoteSimulator = new RemoteSimulator(vertx(),
+                    RemoteSimulatorOptions.defaults().withPort(props.integer("gateway.simulator.remote-port", 0)));
+            remoteSimulator.start();
+        }
+        return remoteSimulator;
     }
 
     private synchronized CircuitBreaker breaker() {

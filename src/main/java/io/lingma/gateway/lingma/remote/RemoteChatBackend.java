@@ -37,7 +37,7 @@ import java.util.function.BiConsumer;
  * fallback of §9.2 — before the first token only, on transient and busy failures only, skipping models whose own
  * resilience4j circuit breaker is open. The model that really answered is the turn's {@link UpstreamTurn#model()}.
  */
-public class RemoteChatBackend implements ChatBackend {
+public class RemoteChatBackend implements ChatBackend, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RemoteChatBackend.class);
     private static final String MODELS_KEY = "models";
@@ -333,6 +333,16 @@ public class RemoteChatBackend implements ChatBackend {
         return state;
     }
 
+    /** Stops the producer template; running attempts end with the HTTP client. */
+    @Override
+    public void close() {
+        try {
+            template.stop();
+        } catch (RuntimeException e) {
+            LOG.debug("stopping the remote producer template failed", e);
+        }
+    }
+
     private RemoteCredential credential() {
         try {
             return credentials.load();
@@ -356,7 +366,12 @@ public class RemoteChatBackend implements ChatBackend {
         Exchange exchange = new DefaultExchange(camel);
         exchange.getMessage().setBody(request.body());
         request.headers().forEach(exchange.getMessage()::setHeader);
-        exchange.setProperty("lingmaRemoteUrl", request.url());
+        // the query travels in CamelHttpQuery: a URL with its own query would mangle the camel-http options
+        int q = request.url().indexOf('?');
+        exchange.setProperty("lingmaRemoteUrl", q < 0 ? request.url() : request.url().substring(0, q));
+        if (q >= 0) {
+            exchange.getMessage().setHeader(Exchange.HTTP_QUERY, request.url().substring(q + 1));
+        }
         exchange.setProperty("lingmaConnectTimeoutMs", settings.connectTimeout().toMillis());
         exchange.setProperty("lingmaIdleTimeoutMs", readTimeout.toMillis());
         exchange.setProperty("lingmaModelsTimeoutMs", settings.modelsTimeout().toMillis());

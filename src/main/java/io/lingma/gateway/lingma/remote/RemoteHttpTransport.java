@@ -57,6 +57,8 @@ public class RemoteHttpTransport implements HttpClientConfigurer, HttpActivityLi
 
     @Override
     public void configureHttpClient(HttpClientBuilder builder) {
+        // HttpClient would retry 429/503 by itself (even a POST); retries and fallback are the gateway's decision
+        builder.disableAutomaticRetries();
         // the exec chain sees the request object camel-http created; it is the one that can be cancelled
         builder.addExecInterceptorFirst("lingma-remote-cancel", (request, scope, chain) -> {
             Object exchange = scope.clientContext.getAttribute(CAMEL_EXCHANGE);
