@@ -43,6 +43,14 @@ public interface ChatBackend {
     }
 
     /**
+     * @return true when the upstream is the built-in simulator (IPC or remote), so health and model lists can say
+     * so and it is never mistaken for the real Lingma
+     */
+    default boolean simulated() {
+        return false;
+    }
+
+    /**
      * @return true when the backend is connected and ready to take a turn (readiness)
      */
     boolean ready();

@@ -48,6 +48,11 @@ final class ClosingBackend implements ChatBackend, AutoCloseable {
     }
 
     @Override
+    public boolean simulated() {
+        return delegate.simulated();
+    }
+
+    @Override
     public boolean ready() {
         return delegate.ready();
     }

@@ -387,8 +387,7 @@ public class GatewayConfiguration implements CamelConfiguration {
                     props.enumValue("gateway.models.unknown-policy", ModelCatalog.UnknownPolicy.class,
                             ModelCatalog.UnknownPolicy.MAP_DEFAULT),
                     !"display-name".equalsIgnoreCase(props.string("gateway.models.public-id", "key")),
-                    ModelCatalog.parseAliases(props.string("gateway.models.aliases", "")),
-                    "simulator".equals(backendName()) ? "lingma-simulator" : "lingma");
+                    ModelCatalog.parseAliases(props.string("gateway.models.aliases", "")));
         }
         return catalog;
     }

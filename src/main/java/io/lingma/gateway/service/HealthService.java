@@ -50,7 +50,7 @@ public class HealthService {
         doc.put("service", SERVICE);
         doc.put("version", version);
         doc.put("backend", backend.name());
-        doc.put("simulator", "simulator".equals(backend.name()));
+        doc.put("simulator", backend.simulated());
         doc.put("state", backend.status());
         Map<String, Object> cb = new LinkedHashMap<>();
         cb.put("state", breaker.getState().name());

@@ -47,7 +47,7 @@ public class ModelCatalog {
     private final UnknownPolicy unknownPolicy;
     private final boolean publicIdIsKey;
     private final Map<String, String> aliases;
-    private final String ownedBy;
+    private final java.util.function.BooleanSupplier simulated;
     private final long created = System.currentTimeMillis() / 1000;
     private final Set<String> loggedUnknown = ConcurrentHashMap.newKeySet();
 
@@ -57,16 +57,15 @@ public class ModelCatalog {
      * @param unknownPolicy     {@code gateway.models.unknown-policy}
      * @param publicIdIsKey     {@code gateway.models.public-id=key} (true) or {@code display-name}
      * @param aliases           {@code gateway.models.aliases}: name or glob → model key or display name
-     * @param ownedBy           {@code owned_by} of listed models ({@code lingma}, or {@code lingma-simulator})
      */
     public ModelCatalog(ChatBackend backend, String configuredDefault, UnknownPolicy unknownPolicy,
-                        boolean publicIdIsKey, Map<String, String> aliases, String ownedBy) {
+                        boolean publicIdIsKey, Map<String, String> aliases) {
         this.backend = backend;
         this.configuredDefault = configuredDefault == null ? "" : configuredDefault.trim();
         this.unknownPolicy = unknownPolicy;
         this.publicIdIsKey = publicIdIsKey;
         this.aliases = new LinkedHashMap<>(aliases);
-        this.ownedBy = ownedBy;
+        this.simulated = backend::simulated;
     }
 
     /**
@@ -204,7 +203,7 @@ public class ModelCatalog {
         m.put("id", id);
         m.put("object", "model");
         m.put("created", created);
-        m.put("owned_by", ownedBy);
+        m.put("owned_by", simulated.getAsBoolean() ? "lingma-simulator" : "lingma");
         m.put("name", name);
         return m;
     }

@@ -1,5 +1,7 @@
 package io.lingma.gateway.simulator;
 
+import io.lingma.gateway.simulator.remote.RemoteSimulator;
+import io.lingma.gateway.simulator.remote.RemoteSimulatorOptions;
 import io.vertx.core.Vertx;
 
 import java.nio.file.Path;
@@ -30,6 +32,8 @@ public final class SimulatorMain {
               --scenarios=FILE[,FILE]    extra YAML/JSON scenario files, matched before the built-in ones
               --session-new-unsupported  answer session/new with -32601 (VS Code-extension-only runtime)
               --chunk-delay-ms=N         default delay between streamed chunks (default 10)
+              --remote-port=N            also serve Lingma's remote HTTP API on this port (0 = random)
+              --plugin-cache=DIR         with --remote-port: write a fake plugin login cache (cache/id, cache/user)
               --help                     print this text
             """;
 
@@ -49,8 +53,20 @@ public final class SimulatorMain {
             return;
         }
         SimulatorOptions options;
+        Integer remotePort = null;
+        Path pluginCache = null;
+        List<String> ipcArgs = new java.util.ArrayList<>();
+        for (String arg : args) {
+            if (arg.startsWith("--remote-port=")) {
+                remotePort = number("--remote-port", arg.substring("--remote-port=".length()));
+            } else if (arg.startsWith("--plugin-cache=")) {
+                pluginCache = Path.of(required("--plugin-cache", arg.substring("--plugin-cache=".length())));
+            } else {
+                ipcArgs.add(arg);
+            }
+        }
         try {
-            options = parseArgs(args);
+            options = parseArgs(ipcArgs.toArray(String[]::new));
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             System.err.print(USAGE);
@@ -59,14 +75,22 @@ public final class SimulatorMain {
         }
         Vertx vertx = Vertx.vertx();
         LingmaSimulator simulator = new LingmaSimulator(vertx, options);
+        RemoteSimulator remote = remotePort == null ? null
+                : new RemoteSimulator(vertx, RemoteSimulatorOptions.defaults().withPort(remotePort));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (remote != null) {
+                remote.stop();
+            }
             simulator.stop();
             vertx.close();
             stopped.countDown();
         }, "lingma-simulator-shutdown"));
         try {
             simulator.start();
+            if (remote != null) {
+                remote.start();
+            }
         } catch (RuntimeException e) {
             // without this the Vert.x threads would keep a JVM alive that has nothing to serve
             simulator.stop();
@@ -76,6 +100,14 @@ public final class SimulatorMain {
         System.out.println("Lingma IPC simulator (NOT a real Lingma backend)");
         System.out.println("websocket: " + simulator.wsUrl());
         System.out.println("discovery: " + simulator.discoveryFile());
+        if (remote != null) {
+            System.out.println("Lingma remote API simulator (NOT the real Lingma service)");
+            System.out.println("base-url:  " + remote.baseUrl());
+            if (pluginCache != null) {
+                remote.writePluginCache(pluginCache, remote.defaultAccount());
+                System.out.println("plugin login cache: " + pluginCache.toAbsolutePath());
+            }
+        }
         System.out.flush();
         stopped.await();
     }

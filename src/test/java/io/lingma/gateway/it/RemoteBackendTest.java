@@ -190,6 +190,8 @@ class RemoteBackendTest {
         JsonNode health = SseClient.JSON.readTree(client.get("/health").body());
         assertThat(health.at("/state/model_breakers/kmodel/state").asText()).isEqualTo("OPEN");
         assertThat(health.at("/state/base_url").asText()).isEqualTo(remote.baseUrl());
+        assertThat(health.path("simulator").asBoolean()).isTrue();
+        assertThat(client.get("/v1/models").body()).contains("\"owned_by\":\"lingma-simulator\"");
         assertThat(health.toString()).doesNotContain(remote.defaultAccount().cosyKey())
                 .doesNotContain(remote.defaultAccount().machineId());
     }

@@ -105,6 +105,11 @@ public final class IpcChatBackend implements ChatBackend, AutoCloseable {
         return renderer.render(turn, null);
     }
 
+    @Override
+    public boolean simulated() {
+        return simulator;
+    }
+
     /** @return {@code simulator} when running on the built-in simulator, else {@code ipc} */
     @Override
     public String name() {

@@ -56,6 +56,7 @@ public class RemoteChatBackend implements ChatBackend, AutoCloseable {
     private final Cache<String, List<ModelInfo>> models;
     private final AtomicReference<ResolvedBaseUrl> baseUrl = new AtomicReference<>();
     private volatile String lastError;
+    private volatile boolean simulated;
 
     /**
      * @param camel           the Camel context (routes {@code lingma-remote-*})
@@ -272,10 +273,18 @@ public class RemoteChatBackend implements ChatBackend, AutoCloseable {
             }
             throw failure.toGatewayException();
         }
-        List<ModelInfo> list = modelParser.parse(body);
+        RemoteModelListParser.RemoteModelList parsed = modelParser.parseDetailed(body);
+        List<ModelInfo> list = parsed.models();
+        simulated = parsed.simulator();
         models.put(MODELS_KEY, list);
         lastError = null;
         return list;
+    }
+
+    /** @return true when the model list came from the built-in remote simulator (it marks its models) */
+    @Override
+    public boolean simulated() {
+        return simulated;
     }
 
     @Override
@@ -299,9 +308,9 @@ public class RemoteChatBackend implements ChatBackend, AutoCloseable {
     @Override
     public Map<String, Object> status() {
         Map<String, Object> state = new LinkedHashMap<>();
-        state.put("transport", "https");
         try {
             ResolvedBaseUrl url = baseUrl();
+            state.put("transport", url.url().startsWith("http:") ? "http" : "https");
             state.put("base_url", url.url());
             state.put("base_url_source", url.source());
         } catch (GatewayException e) {
