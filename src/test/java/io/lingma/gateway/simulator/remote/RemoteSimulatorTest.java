@@ -298,7 +298,7 @@ class RemoteSimulatorTest {
         RemoteSseParser parser = new RemoteSseParser();
         assertThatThrownBy(() -> parse(send(chat("hi", "kmodel")), parser))
                 .isInstanceOfAny(IOException.class, RemoteFailure.class);
-        assertThat(parser.emitted()).isTrue();
+        // a TCP reset may discard the frame written just before it, so only "never complete" is certain
         assertThat(parser.complete()).isFalse();
     }
 
