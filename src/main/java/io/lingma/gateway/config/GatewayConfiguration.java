@@ -326,13 +326,16 @@ public class GatewayConfiguration implements CamelConfiguration {
         return new RemoteChatBackend(context, attempts, settings, new BaseUrlResolver(settings),
                 new RemoteCredentialLoader(settings), new RemoteRequestFactory(settings),
                 new RemoteModelListParser(settings.showDisabledModels()), CircuitBreakerRegistry.of(perModel),
-                this::countFallback);
+                this::countAnswer, timer);
     }
 
-    private void countFallback(String from, String to) {
+    private void countAnswer(String requested, String answered) {
         MeterRegistry meters = context.getRegistry().findSingleByType(MeterRegistry.class);
         if (meters != null) {
-            meters.counter("gateway_upstream_fallback_total", "from", from, "to", to).increment();
+            meters.counter("gateway_upstream_model_answers_total", "model", answered).increment();
+            if (!requested.equals(answered)) {
+                meters.counter("gateway_upstream_fallback_total", "from", requested, "to", answered).increment();
+            }
         }
     }
 

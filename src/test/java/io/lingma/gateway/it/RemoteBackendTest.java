@@ -173,6 +173,19 @@ class RemoteBackendTest {
     }
 
     @Test
+    @Order(6)
+    void aClientDisconnectAbortsTheUpstreamRequest() throws Exception {
+        remote.addScript(io.lingma.gateway.simulator.remote.RemoteScript.reply("a ", "b ", "c ", "d ", "e ", "f ")
+                .whenUserMatches("slow remote").withFrameDelay(300));
+        String first = RawHttp.postAndDisconnectAfterFirstData(18110, "/v1/chat/completions",
+                CHAT.formatted("kmodel", true, "slow remote"));
+        assertThat(first).startsWith("data:");
+        await().atMost(Duration.ofSeconds(5)).until(() -> remote.requests().stream()
+                .anyMatch(r -> "slow remote".equals(r.lastUserText()) && r.abortedByClient()));
+        remote.clearScripts();
+    }
+
+    @Test
     @Order(7)
     void theModelsBreakerOpensAndTheNextRequestSkipsThatModel() throws Exception {
         remote.setFault("kmodel", RemoteFault.httpStatus(503, "down"));

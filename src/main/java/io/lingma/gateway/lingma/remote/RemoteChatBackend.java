@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
@@ -53,6 +54,7 @@ public class RemoteChatBackend implements ChatBackend, AutoCloseable {
     private final RemoteModelListParser modelParser;
     private final CircuitBreakerRegistry breakers;
     private final BiConsumer<String, String> fallbackCounter;
+    private final ScheduledExecutorService timer;
     private final Cache<String, List<ModelInfo>> models;
     private final AtomicReference<ResolvedBaseUrl> baseUrl = new AtomicReference<>();
     private volatile String lastError;
@@ -67,12 +69,15 @@ public class RemoteChatBackend implements ChatBackend, AutoCloseable {
      * @param requests        signed request building (§4–§6)
      * @param modelParser     model-list parsing (§6.1)
      * @param breakers        one circuit breaker per model key
-     * @param fallbackCounter told {@code (from, to)} each time the answer comes from a fallback model
+     * @param fallbackCounter told {@code (requested, answered)} for every answered request (equal keys when no
+     *                        fallback happened), for the per-model and fallback counters
+     * @param timer           scheduler for the per-attempt deadline ({@code gateway.remote.attempt-timeout})
      */
     public RemoteChatBackend(CamelContext camel, ExecutorService attempts, RemoteSettings settings,
                              BaseUrlResolver baseUrls, RemoteCredentialLoader credentials,
                              RemoteRequestFactory requests, RemoteModelListParser modelParser,
-                             CircuitBreakerRegistry breakers, BiConsumer<String, String> fallbackCounter) {
+                             CircuitBreakerRegistry breakers, BiConsumer<String, String> fallbackCounter,
+                             ScheduledExecutorService timer) {
         this.camel = camel;
         this.template = camel.createProducerTemplate();
         this.attempts = attempts;
@@ -83,6 +88,7 @@ public class RemoteChatBackend implements ChatBackend, AutoCloseable {
         this.modelParser = modelParser;
         this.breakers = breakers;
         this.fallbackCounter = fallbackCounter;
+        this.timer = timer;
         this.models = Caffeine.newBuilder().expireAfterWrite(settings.modelsTtl()).maximumSize(1).build();
     }
 
@@ -126,8 +132,8 @@ public class RemoteChatBackend implements ChatBackend, AutoCloseable {
                 long took = System.nanoTime() - start;
                 if (failure == null && first != null && !(first instanceof ChatEvent.Failure)) {
                     breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+                    fallbackCounter.accept(model.key(), key);
                     if (!key.equals(model.key())) {
-                        fallbackCounter.accept(model.key(), key);
                         LOG.info("request {} answered by fallback model {} ({})", turn.requestId(), key, outcomes);
                     }
                     lastError = null;
@@ -176,8 +182,16 @@ public class RemoteChatBackend implements ChatBackend, AutoCloseable {
                 failure -> breaker.onError(0, TimeUnit.NANOSECONDS, failure));
         Exchange exchange = exchange(request, settings.idleTimeout());
         exchange.setProperty(RemoteHttpTransport.TURN, attempt);
+        java.util.concurrent.ScheduledFuture<?> deadline = settings.attemptTimeout().isZero() ? null
+                : timer.schedule(() -> {
+                    attempt.fail(RemoteFailure.timeout("attempt", null));
+                    attempt.cancel("attempt timeout");
+                }, settings.attemptTimeout().toMillis(), TimeUnit.MILLISECONDS);
         attempts.execute(() -> {
             Exchange done = template.send("direct:lingma-remote-chat-attempt", exchange);
+            if (deadline != null) {
+                deadline.cancel(false);
+            }
             if (done.getException() != null) {
                 attempt.fail(classify(done.getException(), base));
             } else {
