@@ -126,7 +126,7 @@ final class ResponsesOutput {
 
     /**
      * @param usage token usage (null = zeros)
-     * @return {@code {"input_tokens","input_tokens_details":{"cached_tokens"},"output_tokens",
+     * @return {@code {"input_tokens","input_tokens_details":{"cached_tokens","cache_write_tokens"},"output_tokens",
      * "output_tokens_details":{"reasoning_tokens"},"total_tokens"}}
      */
     ObjectNode usage(Usage usage) {
@@ -135,7 +135,9 @@ final class ResponsesOutput {
         long output = Math.max(0, u.completionTokens());
         ObjectNode node = json.mapper().createObjectNode();
         node.put("input_tokens", input);
-        node.putObject("input_tokens_details").put("cached_tokens", Math.max(0, u.cachedTokens()));
+        // cache_write_tokens: required by current OpenAI SDK models; Lingma reports no cache writes
+        node.putObject("input_tokens_details").put("cached_tokens", Math.max(0, u.cachedTokens()))
+                .put("cache_write_tokens", 0);
         node.put("output_tokens", output);
         node.putObject("output_tokens_details").put("reasoning_tokens", Math.max(0, u.reasoningTokens()));
         node.put("total_tokens", input + output);
