@@ -26,10 +26,94 @@ import java.util.Locale;
  * @param echoRequestedModel          {@code gateway.models.echo-requested}, default false: the {@code model} field
  *                                    of responses echoes the requested name instead of the model used
  *                                    (client-api.md §3.4)
+ * @param responses                   the {@code gateway.responses.*} settings of {@code POST /v1/responses}
+ *                                    (client-api.md §5); null means {@link ResponsesSettings#defaults()}
  */
 public record ApiSettings(String defaultModel, boolean openAiExposeReasoning, int anthropicInputJsonChunkSize,
                           ToolIdGenerator toolIdGenerator, List<String> toolsAllowlist, boolean responseFormatHint,
-                          boolean echoRequestedModel) {
+                          boolean echoRequestedModel, ResponsesSettings responses) {
+
+    /**
+     * The {@code gateway.responses.*} settings (client-api.md §5, §15).
+     *
+     * @param doneSentinel           {@code gateway.responses.done-sentinel}, default true: a Responses stream ends with
+     *                               {@code data: [DONE]} after its terminal event (§5.4 step 7)
+     * @param alwaysComplete         {@code gateway.responses.always-complete}, default false: a failure after the
+     *                               commit ends the stream with {@code response.completed} (what was produced)
+     *                               instead of {@code response.failed} (§5.4)
+     * @param dropTextWithToolCalls  {@code gateway.responses.drop-text-with-tool-calls}, default false: when the
+     *                               answer has tool calls its text is dropped (no message item, empty
+     *                               {@code output_text}), as lingma-proxy does (§5.2)
+     * @param previousResponseId     {@code gateway.responses.previous-response-id}, default {@code ignore}
+     *                               (§5.1)
+     */
+    public record ResponsesSettings(boolean doneSentinel, boolean alwaysComplete, boolean dropTextWithToolCalls,
+                                    PreviousResponseIdPolicy previousResponseId) {
+
+        public ResponsesSettings {
+            previousResponseId = previousResponseId == null ? PreviousResponseIdPolicy.IGNORE : previousResponseId;
+        }
+
+        /** @return the defaults of client-api.md §15: sentinel on, always-complete off, text kept, ignore */
+        public static ResponsesSettings defaults() {
+            return new ResponsesSettings(true, false, false, PreviousResponseIdPolicy.IGNORE);
+        }
+
+        /**
+         * @param value the new {@code done-sentinel}
+         * @return a copy with {@code doneSentinel} replaced
+         */
+        public ResponsesSettings withDoneSentinel(boolean value) {
+            return new ResponsesSettings(value, alwaysComplete, dropTextWithToolCalls, previousResponseId);
+        }
+
+        /**
+         * @param value the new {@code always-complete}
+         * @return a copy with {@code alwaysComplete} replaced
+         */
+        public ResponsesSettings withAlwaysComplete(boolean value) {
+            return new ResponsesSettings(doneSentinel, value, dropTextWithToolCalls, previousResponseId);
+        }
+
+        /**
+         * @param value the new {@code drop-text-with-tool-calls}
+         * @return a copy with {@code dropTextWithToolCalls} replaced
+         */
+        public ResponsesSettings withDropTextWithToolCalls(boolean value) {
+            return new ResponsesSettings(doneSentinel, alwaysComplete, value, previousResponseId);
+        }
+
+        /**
+         * @param value the new {@code previous-response-id} policy
+         * @return a copy with {@code previousResponseId} replaced
+         */
+        public ResponsesSettings withPreviousResponseId(PreviousResponseIdPolicy value) {
+            return new ResponsesSettings(doneSentinel, alwaysComplete, dropTextWithToolCalls, value);
+        }
+    }
+
+    /** What a Responses request with {@code previous_response_id} gets ({@code gateway.responses.previous-response-id}). */
+    public enum PreviousResponseIdPolicy {
+        /** The field is ignored with a warning log; the client must send the full conversation (the default). */
+        IGNORE,
+        /** 400 {@code previous_response_id is not supported; send the full conversation in input}. */
+        REJECT;
+
+        /**
+         * @param value {@code ignore} or {@code reject} (case-insensitive)
+         * @return the policy
+         * @throws IllegalArgumentException for any other value (invalid enum values are fatal at start, §15)
+         */
+        public static PreviousResponseIdPolicy parse(String value) {
+            String v = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
+            return switch (v) {
+                case "ignore" -> IGNORE;
+                case "reject" -> REJECT;
+                default -> throw new IllegalArgumentException(
+                        "gateway.responses.previous-response-id must be ignore or reject, got '" + value + "'");
+            };
+        }
+    }
 
     /** How ids are made for tool calls that reach an encoder without one ({@code gateway.tools.id-generator}). */
     public enum ToolIdGenerator {
@@ -59,11 +143,32 @@ public record ApiSettings(String defaultModel, boolean openAiExposeReasoning, in
         anthropicInputJsonChunkSize = Math.max(0, anthropicInputJsonChunkSize);
         toolIdGenerator = toolIdGenerator == null ? ToolIdGenerator.RANDOM : toolIdGenerator;
         toolsAllowlist = toolsAllowlist == null ? List.of() : List.copyOf(toolsAllowlist);
+        responses = responses == null ? ResponsesSettings.defaults() : responses;
+    }
+
+    /**
+     * The settings without the {@code gateway.responses.*} group, which gets its defaults (kept for callers that
+     * predate {@code POST /v1/responses}).
+     *
+     * @param defaultModel                see the record components
+     * @param openAiExposeReasoning       see the record components
+     * @param anthropicInputJsonChunkSize see the record components
+     * @param toolIdGenerator             see the record components
+     * @param toolsAllowlist              see the record components
+     * @param responseFormatHint          see the record components
+     * @param echoRequestedModel          see the record components
+     */
+    public ApiSettings(String defaultModel, boolean openAiExposeReasoning, int anthropicInputJsonChunkSize,
+                       ToolIdGenerator toolIdGenerator, List<String> toolsAllowlist, boolean responseFormatHint,
+                       boolean echoRequestedModel) {
+        this(defaultModel, openAiExposeReasoning, anthropicInputJsonChunkSize, toolIdGenerator, toolsAllowlist,
+                responseFormatHint, echoRequestedModel, ResponsesSettings.defaults());
     }
 
     /** @return the defaults of client-api.md §15 */
     public static ApiSettings defaults() {
-        return new ApiSettings("kmodel", true, 0, ToolIdGenerator.RANDOM, List.of(), false, false);
+        return new ApiSettings("kmodel", true, 0, ToolIdGenerator.RANDOM, List.of(), false, false,
+                ResponsesSettings.defaults());
     }
 
     /**
@@ -86,7 +191,7 @@ public record ApiSettings(String defaultModel, boolean openAiExposeReasoning, in
      */
     public ApiSettings withToolIdGenerator(ToolIdGenerator generator) {
         return new ApiSettings(defaultModel, openAiExposeReasoning, anthropicInputJsonChunkSize, generator,
-                toolsAllowlist, responseFormatHint, echoRequestedModel);
+                toolsAllowlist, responseFormatHint, echoRequestedModel, responses);
     }
 
     /**
@@ -95,7 +200,7 @@ public record ApiSettings(String defaultModel, boolean openAiExposeReasoning, in
      */
     public ApiSettings withOpenAiExposeReasoning(boolean expose) {
         return new ApiSettings(defaultModel, expose, anthropicInputJsonChunkSize, toolIdGenerator,
-                toolsAllowlist, responseFormatHint, echoRequestedModel);
+                toolsAllowlist, responseFormatHint, echoRequestedModel, responses);
     }
 
     /**
@@ -104,7 +209,7 @@ public record ApiSettings(String defaultModel, boolean openAiExposeReasoning, in
      */
     public ApiSettings withAnthropicInputJsonChunkSize(int chunkSize) {
         return new ApiSettings(defaultModel, openAiExposeReasoning, chunkSize, toolIdGenerator,
-                toolsAllowlist, responseFormatHint, echoRequestedModel);
+                toolsAllowlist, responseFormatHint, echoRequestedModel, responses);
     }
 
     /**
@@ -113,7 +218,7 @@ public record ApiSettings(String defaultModel, boolean openAiExposeReasoning, in
      */
     public ApiSettings withToolsAllowlist(List<String> allowlist) {
         return new ApiSettings(defaultModel, openAiExposeReasoning, anthropicInputJsonChunkSize, toolIdGenerator,
-                allowlist, responseFormatHint, echoRequestedModel);
+                allowlist, responseFormatHint, echoRequestedModel, responses);
     }
 
     /**
@@ -122,7 +227,7 @@ public record ApiSettings(String defaultModel, boolean openAiExposeReasoning, in
      */
     public ApiSettings withResponseFormatHint(boolean hint) {
         return new ApiSettings(defaultModel, openAiExposeReasoning, anthropicInputJsonChunkSize, toolIdGenerator,
-                toolsAllowlist, hint, echoRequestedModel);
+                toolsAllowlist, hint, echoRequestedModel, responses);
     }
 
     /**
@@ -131,6 +236,15 @@ public record ApiSettings(String defaultModel, boolean openAiExposeReasoning, in
      */
     public ApiSettings withEchoRequestedModel(boolean echo) {
         return new ApiSettings(defaultModel, openAiExposeReasoning, anthropicInputJsonChunkSize, toolIdGenerator,
-                toolsAllowlist, responseFormatHint, echo);
+                toolsAllowlist, responseFormatHint, echo, responses);
+    }
+
+    /**
+     * @param value the {@code gateway.responses.*} settings
+     * @return a copy with {@code responses} replaced
+     */
+    public ApiSettings withResponses(ResponsesSettings value) {
+        return new ApiSettings(defaultModel, openAiExposeReasoning, anthropicInputJsonChunkSize, toolIdGenerator,
+                toolsAllowlist, responseFormatHint, echoRequestedModel, value);
     }
 }

@@ -3,12 +3,8 @@ package io.lingma.gateway.api.anthropic;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.lingma.gateway.api.ApiJson;
+import io.lingma.gateway.api.AbstractClientApi;
 import io.lingma.gateway.api.ApiSettings;
-import io.lingma.gateway.api.ClientApi;
-import io.lingma.gateway.api.ContentExtractor;
-import io.lingma.gateway.api.ErrorEnvelopes;
-import io.lingma.gateway.api.ImageSources;
 import io.lingma.gateway.api.RequestContext;
 import io.lingma.gateway.api.StreamEncoder;
 import io.lingma.gateway.api.ToolIds;
@@ -26,6 +22,7 @@ import io.lingma.gateway.error.GatewayException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -34,42 +31,29 @@ import java.util.List;
  * {@code message} body (§6.2), the {@code message_start} … {@code message_stop} event stream (§6.3) and the
  * Anthropic error envelope (§2.7). Thread-safe.
  */
-public final class AnthropicMessagesApi implements ClientApi {
+public final class AnthropicMessagesApi extends AbstractClientApi {
 
-    private final ApiJson json;
-    private final ApiSettings settings;
     private final AnthropicMessagesNormalizer normalizer;
-    private final ErrorEnvelopes envelopes;
 
     /**
      * @param mapper   the shared mapper
      * @param settings settings used by the encoders ({@code input-json-chunk-size}, id generator, echo-requested)
      */
     public AnthropicMessagesApi(ObjectMapper mapper, ApiSettings settings) {
-        this.json = new ApiJson(mapper);
-        this.settings = settings == null ? ApiSettings.defaults() : settings;
-        this.normalizer = new AnthropicMessagesNormalizer(json, new ContentExtractor(new ImageSources()));
-        this.envelopes = new ErrorEnvelopes(mapper);
-    }
-
-    /** @return {@link ApiProtocol#ANTHROPIC_MESSAGES} */
-    @Override
-    public ApiProtocol protocol() {
-        return ApiProtocol.ANTHROPIC_MESSAGES;
+        super(mapper, settings, Clock.systemUTC(), ApiProtocol.ANTHROPIC_MESSAGES);
+        this.normalizer = new AnthropicMessagesNormalizer(json, extractor);
     }
 
     /**
      * Normalises a Messages body (client-api.md §6.1, §9.4).
      *
-     * @throws GatewayException 400 {@code invalid JSON body: …}, {@code request body must be a JSON object},
-     *                          {@code no user or assistant messages found}, {@code no user message found in request},
-     *                          {@code tool 'X' is not allowed}, {@code tool_choice names unknown tool 'X'},
+     * @throws GatewayException 400 {@code no user or assistant messages found}, {@code no user message found in
+     *                          request}, {@code tool 'X' is not allowed}, {@code tool_choice names unknown tool 'X'},
      *                          {@code could not load image: …}
      */
     @Override
-    public ChatTurn normalize(byte[] body, RequestContext ctx) {
-        RequestContext context = ctx == null ? new RequestContext(null, null, settings) : ctx;
-        return normalizer.normalize(json.parseObject(body), context);
+    protected ChatTurn normalize(ObjectNode body, RequestContext ctx) {
+        return normalizer.normalize(body, ctx);
     }
 
     /**
@@ -119,12 +103,6 @@ public final class AnthropicMessagesApi implements ClientApi {
     public StreamEncoder streamEncoder(ChatTurn turn, ResolvedModel model, long promptTokenEstimate) {
         return new AnthropicMessagesStreamEncoder(json, envelopes, settings, turn,
                 Turns.modelId(turn, model, settings), promptTokenEstimate);
-    }
-
-    /** @return {@code {"type":"error","error":{"type","message"}}} (client-api.md §2.7) */
-    @Override
-    public String errorBody(GatewayException e) {
-        return envelopes.render(ApiProtocol.ANTHROPIC_MESSAGES, e);
     }
 
     /**

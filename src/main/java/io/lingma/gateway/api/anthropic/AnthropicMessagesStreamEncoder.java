@@ -1,18 +1,17 @@
 package io.lingma.gateway.api.anthropic;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lingma.gateway.api.AbstractStreamEncoder;
 import io.lingma.gateway.api.ApiJson;
 import io.lingma.gateway.api.ApiSettings;
 import io.lingma.gateway.api.ErrorEnvelopes;
 import io.lingma.gateway.api.SseFrame;
-import io.lingma.gateway.api.StreamEncoder;
 import io.lingma.gateway.api.ToolIds;
 import io.lingma.gateway.chat.ChatEvent;
 import io.lingma.gateway.chat.ChatResult;
 import io.lingma.gateway.chat.ChatTurn;
 import io.lingma.gateway.chat.Ids;
 import io.lingma.gateway.chat.ToolCall;
-import io.lingma.gateway.chat.Usage;
 import io.lingma.gateway.error.GatewayException;
 
 import java.util.ArrayList;
@@ -25,40 +24,28 @@ import java.util.List;
  * {@code message_stop}. Block indexes are contiguous from 0 in order of opening. Every frame is
  * {@code event: <type>} + {@code data: <json>} whose {@code type} equals the event name. Not thread-safe.
  */
-final class AnthropicMessagesStreamEncoder implements StreamEncoder {
+final class AnthropicMessagesStreamEncoder extends AbstractStreamEncoder {
 
     private enum Block { NONE, THINKING, TEXT }
 
-    private final ApiJson json;
     private final ErrorEnvelopes envelopes;
-    private final ApiSettings settings;
     private final ChatTurn turn;
     private final String model;
-    private final long promptTokenEstimate;
     private final String id = Ids.base62("msg_01", 22);
-    private boolean started;
-    private boolean closed;
     private Block open = Block.NONE;
     private int nextIndex;
     private final StringBuilder thinking = new StringBuilder();
-    private Usage reported;
 
     AnthropicMessagesStreamEncoder(ApiJson json, ErrorEnvelopes envelopes, ApiSettings settings, ChatTurn turn,
                                    String model, long promptTokenEstimate) {
-        this.json = json;
+        super(json, settings, promptTokenEstimate);
         this.envelopes = envelopes;
-        this.settings = settings;
         this.turn = turn;
         this.model = model;
-        this.promptTokenEstimate = promptTokenEstimate;
     }
 
     @Override
-    public List<SseFrame> start() {
-        if (started || closed) {
-            return List.of();
-        }
-        started = true;
+    protected List<SseFrame> opening() {
         ObjectNode message = json.mapper().createObjectNode();
         message.put("id", id);
         message.put("type", "message");
@@ -76,11 +63,7 @@ final class AnthropicMessagesStreamEncoder implements StreamEncoder {
     }
 
     @Override
-    public List<SseFrame> onEvent(ChatEvent event) {
-        if (closed) {
-            return List.of();
-        }
-        List<SseFrame> frames = new ArrayList<>(start());
+    protected void content(ChatEvent event, List<SseFrame> frames) {
         if (event instanceof ChatEvent.ThinkingDelta delta && !delta.text().isEmpty() && turn.reasoningRequested()) {
             if (open != Block.THINKING) {
                 closeBlock(frames);
@@ -97,19 +80,11 @@ final class AnthropicMessagesStreamEncoder implements StreamEncoder {
                 openBlock(frames, json.mapper().createObjectNode().put("type", "text").put("text", ""), Block.TEXT);
             }
             frames.add(delta(json.mapper().createObjectNode().put("type", "text_delta").put("text", delta.text())));
-        } else if (event instanceof ChatEvent.UsageReport report && report.usage() != null) {
-            reported = report.usage();
         }
-        return frames;
     }
 
     @Override
-    public List<SseFrame> finish(ChatResult result) {
-        if (closed) {
-            return List.of();
-        }
-        List<SseFrame> frames = new ArrayList<>(start());
-        closed = true;
+    protected void closing(ChatResult result, List<SseFrame> frames) {
         closeBlock(frames);
         ToolIds ids = new ToolIds(settings.toolIdGenerator());
         for (ToolCall call : result.toolCalls()) {
@@ -134,32 +109,17 @@ final class AnthropicMessagesStreamEncoder implements StreamEncoder {
         messageDelta.putObject("usage").put("output_tokens", Math.max(0, usage(result).completionTokens()));
         frames.add(frame(messageDelta));
         frames.add(frame(event("message_stop")));
-        return frames;
     }
 
     @Override
-    public List<SseFrame> error(GatewayException e) {
-        if (closed) {
-            return List.of();
-        }
-        closed = true;
-        return List.of(frame(envelopes.anthropic(e)));
+    protected void failure(GatewayException e, List<SseFrame> frames) {
+        frames.add(frame(envelopes.anthropic(e)));
     }
 
+    /** @return {@code event: ping} (client-api.md §2.9) */
     @Override
     public SseFrame keepAlive() {
         return frame(event("ping"));
-    }
-
-    // the backend's last report wins; the result's usage and the estimate are fallbacks
-    private Usage usage(ChatResult result) {
-        if (reported != null) {
-            return reported;
-        }
-        if (result.usage() != null) {
-            return result.usage();
-        }
-        return new Usage(promptTokenEstimate, 0, 0, 0, true);
     }
 
     private void openBlock(List<SseFrame> frames, ObjectNode contentBlock, Block kind) {

@@ -3,12 +3,9 @@ package io.lingma.gateway.api.openai;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lingma.gateway.api.AbstractClientApi;
 import io.lingma.gateway.api.ApiJson;
 import io.lingma.gateway.api.ApiSettings;
-import io.lingma.gateway.api.ClientApi;
-import io.lingma.gateway.api.ContentExtractor;
-import io.lingma.gateway.api.ErrorEnvelopes;
-import io.lingma.gateway.api.ImageSources;
 import io.lingma.gateway.api.RequestContext;
 import io.lingma.gateway.api.StreamEncoder;
 import io.lingma.gateway.api.ToolIds;
@@ -31,13 +28,9 @@ import java.util.List;
  * §9.3), the {@code chat.completion} body (§4.2), {@code chat.completion.chunk} streams (§4.3, §4.4) and the OpenAI
  * error envelope (§2.7). Thread-safe.
  */
-public final class OpenAiChatApi implements ClientApi {
+public final class OpenAiChatApi extends AbstractClientApi {
 
-    private final ApiJson json;
-    private final ApiSettings settings;
-    private final Clock clock;
     private final OpenAiChatNormalizer normalizer;
-    private final ErrorEnvelopes envelopes;
 
     /**
      * @param mapper   the shared mapper
@@ -53,31 +46,20 @@ public final class OpenAiChatApi implements ClientApi {
      * @param clock    source of the {@code created} timestamps (seconds)
      */
     public OpenAiChatApi(ObjectMapper mapper, ApiSettings settings, Clock clock) {
-        this.json = new ApiJson(mapper);
-        this.settings = settings == null ? ApiSettings.defaults() : settings;
-        this.clock = clock;
-        this.normalizer = new OpenAiChatNormalizer(json, new ContentExtractor(new ImageSources()));
-        this.envelopes = new ErrorEnvelopes(mapper);
-    }
-
-    /** @return {@link ApiProtocol#OPENAI_CHAT} */
-    @Override
-    public ApiProtocol protocol() {
-        return ApiProtocol.OPENAI_CHAT;
+        super(mapper, settings, clock, ApiProtocol.OPENAI_CHAT);
+        this.normalizer = new OpenAiChatNormalizer(json, extractor);
     }
 
     /**
      * Normalises a Chat Completions body (client-api.md §4.1, §9.3).
      *
-     * @throws GatewayException 400 {@code invalid JSON body: …}, {@code request body must be a JSON object},
-     *                          {@code n > 1 is not supported}, {@code no user or assistant messages found},
+     * @throws GatewayException 400 {@code n > 1 is not supported}, {@code no user or assistant messages found},
      *                          {@code no user message found in request}, {@code tool 'X' is not allowed},
      *                          {@code tool_choice names unknown tool 'X'}, {@code could not load image: …}
      */
     @Override
-    public ChatTurn normalize(byte[] body, RequestContext ctx) {
-        RequestContext context = ctx == null ? new RequestContext(null, null, settings) : ctx;
-        return normalizer.normalize(json.parseObject(body), context);
+    protected ChatTurn normalize(ObjectNode body, RequestContext ctx) {
+        return normalizer.normalize(body, ctx);
     }
 
     /**
@@ -126,13 +108,6 @@ public final class OpenAiChatApi implements ClientApi {
         return new OpenAiChatStreamEncoder(json, envelopes, settings, turn, Turns.modelId(turn, model, settings),
                 clock.instant().getEpochSecond(), promptTokenEstimate);
     }
-
-    /** @return {@code {"error":{"message","type","code","param"}}} (client-api.md §2.7) */
-    @Override
-    public String errorBody(GatewayException e) {
-        return envelopes.render(ApiProtocol.OPENAI_CHAT, e);
-    }
-
 
     /**
      * @param reason the internal reason (may be null)

@@ -1,21 +1,19 @@
 package io.lingma.gateway.api.openai;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lingma.gateway.api.AbstractStreamEncoder;
 import io.lingma.gateway.api.ApiJson;
 import io.lingma.gateway.api.ApiSettings;
 import io.lingma.gateway.api.ErrorEnvelopes;
 import io.lingma.gateway.api.SseFrame;
-import io.lingma.gateway.api.StreamEncoder;
 import io.lingma.gateway.api.ToolIds;
 import io.lingma.gateway.chat.ChatEvent;
 import io.lingma.gateway.chat.ChatResult;
 import io.lingma.gateway.chat.ChatTurn;
 import io.lingma.gateway.chat.Ids;
 import io.lingma.gateway.chat.ToolCall;
-import io.lingma.gateway.chat.Usage;
 import io.lingma.gateway.error.GatewayException;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -24,39 +22,27 @@ import java.util.List;
  * {@code include_usage} chunk ({@code "choices":[]}), then {@code data: [DONE]}. Frames carry no {@code event:}
  * line. Not thread-safe.
  */
-final class OpenAiChatStreamEncoder implements StreamEncoder {
+final class OpenAiChatStreamEncoder extends AbstractStreamEncoder {
 
     private static final String DONE = "[DONE]";
 
-    private final ApiJson json;
     private final ErrorEnvelopes envelopes;
-    private final ApiSettings settings;
     private final String id = Ids.base62("chatcmpl-", 24);
     private final String model;
     private final long created;
-    private final long promptTokenEstimate;
     private final boolean includeUsage;
-    private boolean started;
-    private boolean closed;
-    private Usage reported;
 
     OpenAiChatStreamEncoder(ApiJson json, ErrorEnvelopes envelopes, ApiSettings settings, ChatTurn turn,
                             String model, long created, long promptTokenEstimate) {
-        this.json = json;
+        super(json, settings, promptTokenEstimate);
         this.envelopes = envelopes;
-        this.settings = settings;
         this.model = model;
         this.created = created;
-        this.promptTokenEstimate = promptTokenEstimate;
         this.includeUsage = turn.includeUsage();
     }
 
     @Override
-    public List<SseFrame> start() {
-        if (started || closed) {
-            return List.of();
-        }
-        started = true;
+    protected List<SseFrame> opening() {
         ObjectNode delta = json.mapper().createObjectNode();
         delta.put("role", "assistant");
         delta.put("content", "");
@@ -64,29 +50,17 @@ final class OpenAiChatStreamEncoder implements StreamEncoder {
     }
 
     @Override
-    public List<SseFrame> onEvent(ChatEvent event) {
-        if (closed) {
-            return List.of();
-        }
-        List<SseFrame> frames = new ArrayList<>(start());
+    protected void content(ChatEvent event, List<SseFrame> frames) {
         if (event instanceof ChatEvent.TextDelta text && !text.text().isEmpty()) {
             frames.add(chunk(json.mapper().createObjectNode().put("content", text.text()), null));
         } else if (event instanceof ChatEvent.ThinkingDelta thinking && !thinking.text().isEmpty()
                 && settings.openAiExposeReasoning()) {
             frames.add(chunk(json.mapper().createObjectNode().put("reasoning_content", thinking.text()), null));
-        } else if (event instanceof ChatEvent.UsageReport report && report.usage() != null) {
-            reported = report.usage();
         }
-        return frames;
     }
 
     @Override
-    public List<SseFrame> finish(ChatResult result) {
-        if (closed) {
-            return List.of();
-        }
-        List<SseFrame> frames = new ArrayList<>(start());
-        closed = true;
+    protected void closing(ChatResult result, List<SseFrame> frames) {
         ToolIds ids = new ToolIds(settings.toolIdGenerator());
         List<ToolCall> calls = result.toolCalls();
         for (int i = 0; i < calls.size(); i++) {
@@ -106,32 +80,12 @@ final class OpenAiChatStreamEncoder implements StreamEncoder {
             frames.add(SseFrame.data(json.write(last)));
         }
         frames.add(SseFrame.data(DONE));
-        return frames;
     }
 
     @Override
-    public List<SseFrame> error(GatewayException e) {
-        if (closed) {
-            return List.of();
-        }
-        closed = true;
-        return List.of(SseFrame.data(json.write(envelopes.openAi(e))), SseFrame.data(DONE));
-    }
-
-    @Override
-    public SseFrame keepAlive() {
-        return SseFrame.comment("keep-alive");
-    }
-
-    // the backend's last report wins; the result's usage and the estimate are fallbacks
-    private Usage usage(ChatResult result) {
-        if (reported != null) {
-            return reported;
-        }
-        if (result.usage() != null) {
-            return result.usage();
-        }
-        return new Usage(promptTokenEstimate, 0, 0, 0, true);
+    protected void failure(GatewayException e, List<SseFrame> frames) {
+        frames.add(SseFrame.data(json.write(envelopes.openAi(e))));
+        frames.add(SseFrame.data(DONE));
     }
 
     private SseFrame chunk(ObjectNode delta, String finishReason) {

@@ -1,0 +1,79 @@
+package io.lingma.gateway.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lingma.gateway.chat.ApiProtocol;
+import io.lingma.gateway.chat.ChatTurn;
+import io.lingma.gateway.error.GatewayException;
+
+import java.time.Clock;
+
+/**
+ * Scaffolding shared by the client APIs (client-api.md §2.4, §2.7): the JSON helper, the settings, the clock, the
+ * error envelope of the API's {@link ApiProtocol}, and a {@link #normalize(byte[], RequestContext)} that parses the
+ * body as a JSON object and falls back to this instance's settings when no context is given. Subclasses implement
+ * {@link #normalize(ObjectNode, RequestContext)} and the encoders. Thread-safe when subclasses are.
+ */
+public abstract class AbstractClientApi implements ClientApi {
+
+    /** JSON reading and writing. */
+    protected final ApiJson json;
+    /** Settings used by the encoders (and by normalisation when a request carries none). */
+    protected final ApiSettings settings;
+    /** Source of {@code created} / {@code created_at} timestamps (seconds). */
+    protected final Clock clock;
+    /** Error-envelope renderer. */
+    protected final ErrorEnvelopes envelopes;
+    /** Content extraction (text, placeholders, images) for the normalisers. */
+    protected final ContentExtractor extractor;
+    private final ApiProtocol protocol;
+
+    /**
+     * @param mapper   the shared mapper (not modified)
+     * @param settings the settings; null means {@link ApiSettings#defaults()}
+     * @param clock    source of timestamps
+     * @param protocol the API this instance serves
+     */
+    protected AbstractClientApi(ObjectMapper mapper, ApiSettings settings, Clock clock, ApiProtocol protocol) {
+        this.json = new ApiJson(mapper);
+        this.settings = settings == null ? ApiSettings.defaults() : settings;
+        this.clock = clock == null ? Clock.systemUTC() : clock;
+        this.envelopes = new ErrorEnvelopes(mapper);
+        this.extractor = new ContentExtractor(new ImageSources());
+        this.protocol = protocol;
+    }
+
+    /** @return the API this instance serves (client-api.md §2.7) */
+    @Override
+    public final ApiProtocol protocol() {
+        return protocol;
+    }
+
+    /**
+     * Parses the body as a JSON object and normalises it; a null {@code ctx} uses this instance's settings.
+     *
+     * @throws GatewayException 400 {@code invalid JSON body: …}, {@code request body must be a JSON object}, and
+     *                          whatever {@link #normalize(ObjectNode, RequestContext)} raises
+     */
+    @Override
+    public final ChatTurn normalize(byte[] body, RequestContext ctx) {
+        RequestContext context = ctx == null ? new RequestContext(null, null, settings) : ctx;
+        return normalize(json.parseObject(body), context);
+    }
+
+    /**
+     * Normalises a parsed request body (client-api.md §9).
+     *
+     * @param body the request object; unknown fields are ignored
+     * @param ctx  the request context (never null)
+     * @return the internal turn
+     * @throws GatewayException 400 {@code invalid_request_error} with the spec's message
+     */
+    protected abstract ChatTurn normalize(ObjectNode body, RequestContext ctx);
+
+    /** @return the error envelope of this API's protocol (client-api.md §2.7); the status is {@code e.status()} */
+    @Override
+    public final String errorBody(GatewayException e) {
+        return envelopes.render(protocol, e);
+    }
+}
