@@ -155,43 +155,64 @@ public record ToolSettings(Set<Parser> parsers, int maxCalls, long maxScanBytes,
         return parsers.contains(parser);
     }
 
-    /** @param parsers the parsers; @return a copy with {@code parsers} replaced */
+    /**
+     * @param parsers the parsers
+     * @return a copy with {@code parsers} replaced
+     */
     public ToolSettings withParsers(Set<Parser> parsers) {
         return new ToolSettings(parsers, maxCalls, maxScanBytes, holdbackChars, rekeySingleArgument,
                 inferMemoryCommand, holdTextWhenForced, refusalPhrases, missedToolPhrases, aggregateStream);
     }
 
-    /** @param max calls per reply; @return a copy with {@code maxCalls} replaced */
+    /**
+     * @param max calls per reply
+     * @return a copy with {@code maxCalls} replaced
+     */
     public ToolSettings withMaxCalls(int max) {
         return new ToolSettings(parsers, max, maxScanBytes, holdbackChars, rekeySingleArgument,
                 inferMemoryCommand, holdTextWhenForced, refusalPhrases, missedToolPhrases, aggregateStream);
     }
 
-    /** @param rekey whether single-argument re-keying is on; @return a copy with it replaced */
+    /**
+     * @param rekey whether single-argument re-keying is on
+     * @return a copy with it replaced
+     */
     public ToolSettings withRekeySingleArgument(boolean rekey) {
         return new ToolSettings(parsers, maxCalls, maxScanBytes, holdbackChars, rekey,
                 inferMemoryCommand, holdTextWhenForced, refusalPhrases, missedToolPhrases, aggregateStream);
     }
 
-    /** @param infer whether memory-command inference is on; @return a copy with it replaced */
+    /**
+     * @param infer whether memory-command inference is on
+     * @return a copy with it replaced
+     */
     public ToolSettings withInferMemoryCommand(boolean infer) {
         return new ToolSettings(parsers, maxCalls, maxScanBytes, holdbackChars, rekeySingleArgument,
                 infer, holdTextWhenForced, refusalPhrases, missedToolPhrases, aggregateStream);
     }
 
-    /** @param hold whether forced modes hold streamed text; @return a copy with it replaced */
+    /**
+     * @param hold whether forced modes hold streamed text
+     * @return a copy with it replaced
+     */
     public ToolSettings withHoldTextWhenForced(boolean hold) {
         return new ToolSettings(parsers, maxCalls, maxScanBytes, holdbackChars, rekeySingleArgument,
                 inferMemoryCommand, hold, refusalPhrases, missedToolPhrases, aggregateStream);
     }
 
-    /** @param bytes scan limit in UTF-8 bytes (0 = unlimited); @return a copy with it replaced */
+    /**
+     * @param bytes scan limit in UTF-8 bytes (0 = unlimited)
+     * @return a copy with it replaced
+     */
     public ToolSettings withMaxScanBytes(long bytes) {
         return new ToolSettings(parsers, maxCalls, bytes, holdbackChars, rekeySingleArgument,
                 inferMemoryCommand, holdTextWhenForced, refusalPhrases, missedToolPhrases, aggregateStream);
     }
 
-    /** @param aggregate whether tool streams are aggregated; @return a copy with it replaced */
+    /**
+     * @param aggregate whether tool streams are aggregated
+     * @return a copy with it replaced
+     */
     public ToolSettings withAggregateStream(boolean aggregate) {
         return new ToolSettings(parsers, maxCalls, maxScanBytes, holdbackChars, rekeySingleArgument,
                 inferMemoryCommand, holdTextWhenForced, refusalPhrases, missedToolPhrases, aggregate);
