@@ -148,12 +148,17 @@ public final class ToolCallParser {
             if (start >= scanLimit) {
                 break;
             }
-            int bodyStart = m.group().endsWith("\n") ? m.end() : reply.indexOf('\n', m.end());
+            int bodyStart;
+            if (m.group().endsWith("\n")) {
+                bodyStart = m.end();
+            } else {
+                int nl = reply.indexOf('\n', m.end());
+                int sameLineClose = closingFence(reply, m.end());
+                // a one-line block (```json action {...}```) has its body on the opening line
+                bodyStart = sameLineClose >= 0 && (nl < 0 || sameLineClose < nl) ? m.end() : nl < 0 ? -1 : nl + 1;
+            }
             if (bodyStart < 0) {
                 break;
-            }
-            if (!m.group().endsWith("\n")) {
-                bodyStart++;
             }
             int close = closingFence(reply, bodyStart);
             String body = close < 0 ? reply.substring(bodyStart) : reply.substring(bodyStart, close);

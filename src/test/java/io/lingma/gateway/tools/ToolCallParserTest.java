@@ -238,6 +238,13 @@ class ToolCallParserTest {
     }
 
     @Test
+    void aOneLineBlockIsParsed() {
+        ParseResult r = parse("Go: ```json action {\"tool\":\"Bash\",\"parameters\":{\"command\":\"pwd\"}}```\nok", BASH);
+        assertThat(r.calls()).hasSize(1);
+        assertThat(r.text()).isEqualTo("Go: \nok");
+    }
+
+    @Test
     void aFenceInsideAJsonStringDoesNotCloseTheBlock() {
         String reply = action("{\"tool\":\"Bash\",\"parameters\":{\"command\":\"printf '```\\\\n'\"}}") + "\nafter";
         ParseResult r = parse(reply, BASH);
