@@ -18,6 +18,14 @@ public interface UpstreamTurn extends AutoCloseable {
      */
     ChatEvent next(Duration timeout) throws InterruptedException;
 
+    /**
+     * @return true once the upstream produced output, even output a wrapper still holds back (tool emulation);
+     * deadlines for the first output use it so held text never counts as silence
+     */
+    default boolean upstreamContent() {
+        return false;
+    }
+
     /** @return the model this turn runs on (after any fallback) */
     ResolvedModel model();
 

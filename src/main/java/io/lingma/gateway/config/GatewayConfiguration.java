@@ -45,6 +45,7 @@ import io.lingma.gateway.service.UpstreamHealthCheck;
 import io.lingma.gateway.simulator.LingmaSimulator;
 import io.lingma.gateway.simulator.SimulatorOptions;
 import io.lingma.gateway.sse.SseStreamer;
+import io.lingma.gateway.tools.ToolEmulation;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import org.apache.camel.BindToRegistry;
@@ -74,6 +75,7 @@ public class GatewayConfiguration implements CamelConfiguration {
     private RemoteSimulator remoteSimulator;
     private Path remoteSimulatorDir;
     private RemoteHttpTransport remoteTransport;
+    private ToolEmulation toolEmulation;
     private ChatBackend backend;
     private ConcurrencyLimiter limiter;
     private CircuitBreaker breaker;
@@ -289,7 +291,8 @@ public class GatewayConfiguration implements CamelConfiguration {
     private ChatBackend ipcBackend(IpcSettings settings, boolean onSimulator) {
         LingmaIpcClient client = new LingmaIpcClient(vertx(), mapper(), settings,
                 IpcEndpointDiscovery.forSystem(settings, mapper()));
-        IpcChatBackend ipc = new IpcChatBackend(client, settings, new TokenEstimator(), onSimulator);
+        IpcChatBackend ipc = new IpcChatBackend(client, settings, new TokenEstimator(), onSimulator,
+                toolEmulation()::contractFor);
         ipc.start();
         return new ClosingBackend(ipc, () -> {
             ipc.close();
@@ -352,6 +355,13 @@ public class GatewayConfiguration implements CamelConfiguration {
             remoteSimulator.start();
         }
         return remoteSimulator;
+    }
+
+    private synchronized ToolEmulation toolEmulation() {
+        if (toolEmulation == null) {
+            toolEmulation = new ToolEmulation(ToolSettingsFactory.from(props), new TokenEstimator());
+        }
+        return toolEmulation;
     }
 
     private synchronized CircuitBreaker breaker() {

@@ -18,9 +18,6 @@ import io.lingma.gateway.chat.ToolCall;
 import io.lingma.gateway.error.GatewayException;
 
 import java.time.Clock;
-import java.util.Collections;
-import java.util.Map;
-import java.util.WeakHashMap;
 
 /**
  * OpenAI Responses ({@code POST /v1/responses}, client-api.md §5): request normalisation (§5.1, §9.5), the
@@ -28,16 +25,13 @@ import java.util.WeakHashMap;
  * Serves Codex CLI, including its {@code namespace}, {@code custom} (freeform) and {@code additional_tools} tool
  * declarations and its {@code custom_tool_call} round trips; see {@link ResponsesTools} for the mapping. Thread-safe.
  *
- * <p>{@code ChatTurn} has no place for a tool's Responses kind (freeform or namespaced), so this instance keeps
- * the tools of each turn it normalised in a weak map keyed by that turn; a turn it did not normalise is encoded
- * with plain {@code function_call} items.
+ * <p>A tool's Responses kind (freeform {@code custom}) and namespace travel in its {@link
+ * io.lingma.gateway.chat.ToolDefinition}, so encoding needs nothing but the turn.
  */
 public final class ResponsesApi extends AbstractClientApi {
 
     private final ResponsesNormalizer normalizer;
     private final ResponsesOutput output;
-    // weak keys: an entry lives exactly as long as the pipeline holds its turn
-    private final Map<ChatTurn, ResponsesTools> toolsByTurn = Collections.synchronizedMap(new WeakHashMap<>());
 
     /**
      * @param mapper   the shared mapper
@@ -74,9 +68,7 @@ public final class ResponsesApi extends AbstractClientApi {
      */
     @Override
     protected ChatTurn normalize(ObjectNode body, RequestContext ctx) {
-        ResponsesNormalizer.Normalized normalized = normalizer.normalize(body, ctx);
-        toolsByTurn.put(normalized.turn(), normalized.tools());
-        return normalized.turn();
+        return normalizer.normalize(body, ctx).turn();
     }
 
     /**
@@ -118,8 +110,7 @@ public final class ResponsesApi extends AbstractClientApi {
                 Turns.modelId(turn, model, settings), clock.instant().getEpochSecond(), promptTokenEstimate);
     }
 
-    private ResponsesTools tools(ChatTurn turn) {
-        ResponsesTools tools = toolsByTurn.get(turn);
-        return tools == null ? ResponsesTools.NONE : tools;
+    private static ResponsesTools tools(ChatTurn turn) {
+        return ResponsesTools.of(turn.tools());
     }
 }

@@ -76,6 +76,26 @@ record ResponsesTools(List<ToolDefinition> definitions, Set<String> customNames,
     }
 
     /**
+     * Rebuilds the Responses view of a turn's tools from their definitions (kind and namespace travel with them).
+     *
+     * @param tools the turn's tool definitions
+     * @return the tools, with the custom names and non-default namespaces
+     */
+    static ResponsesTools of(List<ToolDefinition> tools) {
+        Set<String> custom = new LinkedHashSet<>();
+        Map<String, String> namespaces = new LinkedHashMap<>();
+        for (ToolDefinition t : tools) {
+            if (t.kind() == ToolDefinition.Kind.CUSTOM) {
+                custom.add(t.name());
+            }
+            if (t.namespace() != null && !DEFAULT_NAMESPACE.equals(t.namespace())) {
+                namespaces.put(t.name(), t.namespace());
+            }
+        }
+        return new ResponsesTools(tools, custom, namespaces, Set.of());
+    }
+
+    /**
      * Reads tool lists in order.
      *
      * @param json  JSON helper (for the synthesised freeform schema)
@@ -146,7 +166,8 @@ record ResponsesTools(List<ToolDefinition> definitions, Set<String> customNames,
             }
             JsonNode parameters = def.get("parameters");
             put(new ToolDefinition(name.trim(), def.path("description").asText(""),
-                    parameters != null && parameters.isObject() ? parameters : null), namespace, false);
+                    parameters != null && parameters.isObject() ? parameters : null, ToolDefinition.Kind.FUNCTION,
+                    namespace), namespace, false);
         }
 
         private void custom(JsonNode item, String namespace) {
@@ -172,7 +193,8 @@ record ResponsesTools(List<ToolDefinition> definitions, Set<String> customNames,
                     .put("description", "The raw input text of the tool.");
             schema.putArray("required").add(CUSTOM_INPUT);
             schema.put("additionalProperties", false);
-            put(new ToolDefinition(name.trim(), description.toString(), schema), namespace, true);
+            put(new ToolDefinition(name.trim(), description.toString(), schema, ToolDefinition.Kind.CUSTOM, namespace),
+                    namespace, true);
         }
 
         private void put(ToolDefinition tool, String namespace, boolean isCustom) {

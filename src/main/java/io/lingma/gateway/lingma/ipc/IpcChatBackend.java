@@ -51,6 +51,7 @@ public final class IpcChatBackend implements ChatBackend, AutoCloseable {
     final IpcPromptRenderer renderer;
     final IpcSessionCache sessionCache;
     private final boolean simulator;
+    private final java.util.function.Function<ChatTurn, String> toolContract;
     private final Semaphore turnSlots;
     private final Semaphore stickyLock = new Semaphore(1, true);
     private final Set<CompletableFuture<Void>> pendingDeletes = ConcurrentHashMap.newKeySet();
@@ -64,12 +65,16 @@ public final class IpcChatBackend implements ChatBackend, AutoCloseable {
      * @param estimator token estimator for the estimated usage (client-api.md §12)
      * @param simulator true when the client talks to the built-in simulator ({@link #name()} is then
      *                  {@code simulator})
+     * @param toolContract the tool contract for a request (client-api.md §10.4), or null when tools are not
+     *                     emulated for it; appended to the prompt by the renderer (§9.8)
      */
-    public IpcChatBackend(LingmaIpcClient client, IpcSettings settings, TokenEstimator estimator, boolean simulator) {
+    public IpcChatBackend(LingmaIpcClient client, IpcSettings settings, TokenEstimator estimator, boolean simulator,
+                          java.util.function.Function<ChatTurn, String> toolContract) {
         this.client = client;
         this.settings = settings;
         this.estimator = estimator;
         this.simulator = simulator;
+        this.toolContract = toolContract == null ? t -> null : toolContract;
         this.renderer = new IpcPromptRenderer(client.mapper());
         this.turnSlots = new Semaphore(settings.maxConcurrentTurns(), true);
         this.sessionCache = new IpcSessionCache(settings.sessionCacheEnabled(), settings.sessionCacheMaxEntries(),
@@ -102,7 +107,7 @@ public final class IpcChatBackend implements ChatBackend, AutoCloseable {
     /** @return the prompt a fresh session would receive for {@code turn} (lingma-ipc.md §6.2, client-api.md §9.8) */
     @Override
     public String upstreamPromptText(ChatTurn turn) {
-        return renderer.render(turn, null);
+        return renderer.render(turn, toolContract.apply(turn));
     }
 
     @Override
@@ -130,7 +135,7 @@ public final class IpcChatBackend implements ChatBackend, AutoCloseable {
         if (closed) {
             throw new GatewayException(ErrorKind.BACKEND_UNAVAILABLE, "the Lingma IPC backend is shutting down");
         }
-        String fullPrompt = renderer.render(turn, null);
+        String fullPrompt = renderer.render(turn, toolContract.apply(turn));
         String lastUserText = renderer.lastUserText(turn);
         acquire(turnSlots, "Too many concurrent Lingma IPC turns (gateway.ipc.max-concurrent-turns="
                 + settings.maxConcurrentTurns() + ")");

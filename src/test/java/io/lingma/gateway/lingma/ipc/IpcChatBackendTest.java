@@ -77,7 +77,7 @@ class IpcChatBackendTest {
         IpcEndpointDiscovery discovery = new IpcEndpointDiscovery(settings, MAPPER, tmp, Map.of(), "Linux",
                 pid -> true);
         client = new LingmaIpcClient(vertx, MAPPER, settings, discovery);
-        backend = new IpcChatBackend(client, settings, new TokenEstimator(), false);
+        backend = new IpcChatBackend(client, settings, new TokenEstimator(), false, null);
         backend.start();
     }
 
@@ -529,7 +529,7 @@ class IpcChatBackendTest {
         IpcEndpointDiscovery discovery = new IpcEndpointDiscovery(settings, MAPPER, tmp, Map.of(), "Linux",
                 IpcEndpointDiscovery::processAlive);
         client = new LingmaIpcClient(vertx, MAPPER, settings, discovery);
-        backend = new IpcChatBackend(client, settings, new TokenEstimator(), true);
+        backend = new IpcChatBackend(client, settings, new TokenEstimator(), true, null);
         backend.start();
         assertThat(backend.name()).isEqualTo("simulator");
         await().atMost(5, TimeUnit.SECONDS).until(() -> client.status().get("last_error") != null);
