@@ -27,6 +27,8 @@ public final class EnvironmentPropertiesSource implements PropertiesSource, Orde
             Map.entry("gateway.ipc.shell-type", "LINGMA_PROXY_SHELL_TYPE"),
             Map.entry("gateway.ipc.current-file-path", "LINGMA_PROXY_CURRENT_FILE_PATH"),
             Map.entry("gateway.remote.auth-file", "LINGMA_REMOTE_AUTH_FILE"),
+            Map.entry("gateway.tools.aggregate-stream", "LINGMA_AGGREGATE_TOOL_STREAM"),
+            Map.entry("gateway.tools.allowlist", "TOOL_ALLOWLIST"),
             Map.entry("gateway.remote.version", "LINGMA_REMOTE_VERSION"),
             Map.entry("gateway.remote.fallback.enabled", "LINGMA_REMOTE_FALLBACK_ENABLED"),
             Map.entry("gateway.remote.fallback.models", "LINGMA_REMOTE_FALLBACK_MODELS"));
