@@ -43,6 +43,15 @@ public interface ChatBackend {
     }
 
     /**
+     * @return true when client tools go to the upstream natively (remote backend, tool mode {@code native}), so
+     * tool calls come back as {@link ChatEvent.ToolCallDelta}s; false when they are emulated in the prompt
+     * (client-api.md §10.1)
+     */
+    default boolean nativeTools() {
+        return false;
+    }
+
+    /**
      * @return true when the upstream is the built-in simulator (IPC or remote), so health and model lists can say
      * so and it is never mistaken for the real Lingma
      */

@@ -38,6 +38,29 @@ public record ChatTurn(String requestId, ApiProtocol protocol, String requestedM
         apiKeyScope = apiKeyScope == null ? "-" : apiKeyScope;
     }
 
+    /**
+     * @param newSystem replacement system text
+     * @return a copy with that system text
+     */
+    public ChatTurn withSystem(String newSystem) {
+        return new ChatTurn(requestId, protocol, requestedModel, newSystem, messages, tools, toolChoice,
+                parallelToolCalls, reasoningEffort, stream, includeUsage, temperature, maxTokens, stop, user,
+                apiKeyScope);
+    }
+
+    /**
+     * @param newMessages replacement messages
+     * @param newTools    replacement tools
+     * @param newChoice   replacement tool choice
+     * @return a copy with those messages and tools
+     */
+    public ChatTurn withConversation(List<ChatMessage> newMessages, List<ToolDefinition> newTools,
+                                     ToolChoice newChoice) {
+        return new ChatTurn(requestId, protocol, requestedModel, system, newMessages, newTools, newChoice,
+                parallelToolCalls, reasoningEffort, stream, includeUsage, temperature, maxTokens, stop, user,
+                apiKeyScope);
+    }
+
     /** @return true when the client asked for reasoning output (thinking blocks, reasoning items) */
     public boolean reasoningRequested() {
         return reasoningEffort != null;

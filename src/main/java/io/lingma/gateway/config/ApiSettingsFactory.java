@@ -20,6 +20,11 @@ final class ApiSettingsFactory {
                 ApiSettings.ToolIdGenerator.parse(props.string("gateway.tools.id-generator", "random")),
                 ApiSettings.parseAllowlist(props.string("gateway.tools.allowlist", "")),
                 props.bool("gateway.response-format.hint", false),
-                props.bool("gateway.models.echo-requested", false));
+                props.bool("gateway.models.echo-requested", false))
+                .withResponses(new ApiSettings.ResponsesSettings(props.bool("gateway.responses.done-sentinel", true),
+                        props.bool("gateway.responses.always-complete", false),
+                        props.bool("gateway.responses.drop-text-with-tool-calls", false),
+                        ApiSettings.PreviousResponseIdPolicy.parse(
+                                props.string("gateway.responses.previous-response-id", "ignore"))));
     }
 }

@@ -48,6 +48,11 @@ final class ClosingBackend implements ChatBackend, AutoCloseable {
     }
 
     @Override
+    public boolean nativeTools() {
+        return delegate.nativeTools();
+    }
+
+    @Override
     public boolean simulated() {
         return delegate.simulated();
     }

@@ -7,6 +7,7 @@ import io.lingma.gateway.api.ApiSettings;
 import io.lingma.gateway.api.ErrorEnvelopes;
 import io.lingma.gateway.api.anthropic.AnthropicMessagesApi;
 import io.lingma.gateway.api.openai.OpenAiChatApi;
+import io.lingma.gateway.api.responses.ResponsesApi;
 import io.lingma.gateway.chat.ChatBackend;
 import io.lingma.gateway.chat.TokenEstimator;
 import io.lingma.gateway.error.UpstreamFaultException;
@@ -85,6 +86,7 @@ public class GatewayConfiguration implements CamelConfiguration {
     private ApiSettings apiSettings;
     private OpenAiChatApi openAi;
     private AnthropicMessagesApi anthropic;
+    private ResponsesApi responsesApi;
 
     @Override
     public void configure(CamelContext camelContext) throws Exception {
@@ -184,6 +186,13 @@ public class GatewayConfiguration implements CamelConfiguration {
     public AnthropicMessagesApi anthropicMessagesApi(CamelContext ctx) {
         init(ctx);
         return anthropic();
+    }
+
+    /** @return the OpenAI Responses API */
+    @BindToRegistry("responsesApi")
+    public ResponsesApi responsesApi(CamelContext ctx) {
+        init(ctx);
+        return responses();
     }
 
     /** @return all client APIs by protocol */
@@ -329,7 +338,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         return new RemoteChatBackend(context, attempts, settings, new BaseUrlResolver(settings),
                 new RemoteCredentialLoader(settings), new RemoteRequestFactory(settings),
                 new RemoteModelListParser(settings.showDisabledModels()), CircuitBreakerRegistry.of(perModel),
-                this::countAnswer, timer);
+                this::countAnswer, timer, toolEmulation()::contractFor);
     }
 
     private void countAnswer(String requested, String answered) {
@@ -410,7 +419,8 @@ public class GatewayConfiguration implements CamelConfiguration {
             chatService = new ChatService(backend(), new TokenEstimator(), breaker(),
                     props.duration("gateway.stream.commit-timeout", Duration.ofSeconds(10)),
                     props.duration("gateway.first-output-timeout", Duration.ofSeconds(120)),
-                    props.duration("gateway.request-timeout", Duration.ofSeconds(600)));
+                    props.duration("gateway.request-timeout", Duration.ofSeconds(600)), toolEmulation(),
+                    apiSettings().toolIdGenerator(), props.bool("gateway.remote.tool-text-fallback", true));
         }
         return chatService;
     }
@@ -436,9 +446,16 @@ public class GatewayConfiguration implements CamelConfiguration {
         return anthropic;
     }
 
+    private synchronized ResponsesApi responses() {
+        if (responsesApi == null) {
+            responsesApi = new ResponsesApi(mapper(), apiSettings());
+        }
+        return responsesApi;
+    }
+
     private synchronized ClientApis clientApis() {
         if (clientApis == null) {
-            clientApis = new ClientApis(List.of(openAi(), anthropic()), new ErrorEnvelopes(mapper()));
+            clientApis = new ClientApis(List.of(openAi(), anthropic(), responses()), new ErrorEnvelopes(mapper()));
         }
         return clientApis;
     }

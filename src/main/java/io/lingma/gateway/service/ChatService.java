@@ -1,7 +1,12 @@
 package io.lingma.gateway.service;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.lingma.gateway.api.ApiSettings;
 import io.lingma.gateway.chat.ChatBackend;
+import io.lingma.gateway.chat.RetryableTurn;
+import io.lingma.gateway.tools.ToolEmulation;
+import io.lingma.gateway.tools.ToolIdSource;
+import io.lingma.gateway.tools.ToolRetry;
 import io.lingma.gateway.chat.ChatEvent;
 import io.lingma.gateway.chat.ChatMessage;
 import io.lingma.gateway.chat.ChatResult;
@@ -31,6 +36,9 @@ public class ChatService {
     private final Duration commitTimeout;
     private final Duration firstOutputTimeout;
     private final Duration requestTimeout;
+    private final ToolEmulation tools;
+    private final ApiSettings.ToolIdGenerator toolIds;
+    private final boolean toolTextFallback;
 
     /**
      * @param backend            the upstream
@@ -40,15 +48,23 @@ public class ChatService {
      *                           before a stream is committed anyway
      * @param firstOutputTimeout {@code gateway.first-output-timeout} (default 120 s): no content by then → 504
      * @param requestTimeout     {@code gateway.request-timeout} (default 600 s; zero = none)
+     * @param tools              tool emulation (client-api.md §10)
+     * @param toolIds            how tool-call ids are made ({@code gateway.tools.id-generator})
+     * @param toolTextFallback   {@code gateway.remote.tool-text-fallback}: parse the text for calls when a native
+     *                           upstream returned none
      */
     public ChatService(ChatBackend backend, TokenEstimator estimator, CircuitBreaker breaker, Duration commitTimeout,
-                       Duration firstOutputTimeout, Duration requestTimeout) {
+                       Duration firstOutputTimeout, Duration requestTimeout, ToolEmulation tools,
+                       ApiSettings.ToolIdGenerator toolIds, boolean toolTextFallback) {
         this.backend = backend;
         this.estimator = estimator;
         this.breaker = breaker;
         this.commitTimeout = commitTimeout;
         this.firstOutputTimeout = firstOutputTimeout;
         this.requestTimeout = requestTimeout;
+        this.tools = tools;
+        this.toolIds = toolIds;
+        this.toolTextFallback = toolTextFallback;
     }
 
     /**
@@ -63,7 +79,7 @@ public class ChatService {
     public OpenedTurn open(ChatTurn turn, ResolvedModel model) {
         UpstreamTurn upstream;
         try {
-            upstream = backend.open(turn, model);
+            upstream = withTools(backend.open(turn, model), turn);
         } catch (GatewayException e) {
             throw UpstreamFaultException.classify(e);
         }
@@ -97,6 +113,21 @@ public class ChatService {
     }
 
     /**
+     * Puts the tool pipeline of client-api.md §10 around a backend's turn when the request declares tools (and
+     * does not say {@code tool_choice: none}): prompt-emulated tools are parsed out of the text, native calls are
+     * validated, and one retry runs when the model refused or only described a call.
+     */
+    private UpstreamTurn withTools(UpstreamTurn upstream, ChatTurn turn) {
+        if (!ToolEmulation.applies(turn)) {
+            return upstream;
+        }
+        ToolIdSource ids = ToolIdSource.forProtocol(turn.protocol(), toolIds);
+        ToolRetry retry = upstream instanceof RetryableTurn retryable ? retryable::retry : null;
+        return backend.nativeTools() ? tools.nativeCalls(upstream, turn, ids, retry, toolTextFallback)
+                : tools.emulate(upstream, turn, ids, retry);
+    }
+
+    /**
      * Reads the turn to its end and aggregates it (non-streaming responses). Closes the turn.
      *
      * @param turn the opened turn
@@ -109,9 +140,9 @@ public class ChatService {
         TurnClock clock = clock();
         try (turn) {
             while (true) {
-                ChatEvent e = turn.next(clock.nextWait(agg.hasContent(), Duration.ofSeconds(1)));
+                ChatEvent e = turn.next(clock.nextWait(producing(agg, turn), Duration.ofSeconds(1)));
                 if (e == null) {
-                    GatewayException timeout = clock.expired(agg.hasContent());
+                    GatewayException timeout = clock.expired(producing(agg, turn));
                     if (timeout != null) {
                         turn.cancel(timeout.getMessage());
                         throw recordFault(timeout);
@@ -131,6 +162,15 @@ public class ChatService {
             turn.cancel("interrupted");
             throw new GatewayException(ErrorKind.INTERNAL, "interrupted while waiting for Lingma", e);
         }
+    }
+
+    /**
+     * @param agg  what the client got so far
+     * @param turn the turn
+     * @return true once output arrived, counting output a tool wrapper still holds back
+     */
+    public static boolean producing(ResultAggregator agg, UpstreamTurn turn) {
+        return agg.hasContent() || turn.upstreamContent();
     }
 
     /**

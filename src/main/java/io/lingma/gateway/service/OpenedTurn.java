@@ -52,6 +52,11 @@ public final class OpenedTurn implements UpstreamTurn {
     }
 
     @Override
+    public boolean upstreamContent() {
+        return upstream.upstreamContent();
+    }
+
+    @Override
     public ResolvedModel model() {
         return upstream.model();
     }

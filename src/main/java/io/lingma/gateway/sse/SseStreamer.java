@@ -73,9 +73,9 @@ public class SseStreamer {
             commit(response, exchange, protocol, turn);
             write(response, encoder.start());
             while (!client.gone()) {
-                ChatEvent e = turn.next(clock.nextWait(agg.hasContent(), keepAliveInterval));
+                ChatEvent e = turn.next(clock.nextWait(ChatService.producing(agg, turn), keepAliveInterval));
                 if (e == null) {
-                    GatewayException timeout = clock.expired(agg.hasContent());
+                    GatewayException timeout = clock.expired(ChatService.producing(agg, turn));
                     if (timeout != null) {
                         turn.cancel(timeout.getMessage());
                         write(response, encoder.error(chat.recordFault(timeout)));

@@ -55,6 +55,7 @@ public class RemoteChatBackend implements ChatBackend, AutoCloseable {
     private final CircuitBreakerRegistry breakers;
     private final BiConsumer<String, String> fallbackCounter;
     private final ScheduledExecutorService timer;
+    private final java.util.function.Function<ChatTurn, String> toolContract;
     private final Cache<String, List<ModelInfo>> models;
     private final AtomicReference<ResolvedBaseUrl> baseUrl = new AtomicReference<>();
     private volatile String lastError;
@@ -72,12 +73,14 @@ public class RemoteChatBackend implements ChatBackend, AutoCloseable {
      * @param fallbackCounter told {@code (requested, answered)} for every answered request (equal keys when no
      *                        fallback happened), for the per-model and fallback counters
      * @param timer           scheduler for the per-attempt deadline ({@code gateway.remote.attempt-timeout})
+     * @param toolContract    the tool contract of a request, used in {@code gateway.remote.tool-mode=emulate}
      */
     public RemoteChatBackend(CamelContext camel, ExecutorService attempts, RemoteSettings settings,
                              BaseUrlResolver baseUrls, RemoteCredentialLoader credentials,
                              RemoteRequestFactory requests, RemoteModelListParser modelParser,
                              CircuitBreakerRegistry breakers, BiConsumer<String, String> fallbackCounter,
-                             ScheduledExecutorService timer) {
+                             ScheduledExecutorService timer,
+                             java.util.function.Function<ChatTurn, String> toolContract) {
         this.camel = camel;
         this.template = camel.createProducerTemplate();
         this.attempts = attempts;
@@ -89,12 +92,30 @@ public class RemoteChatBackend implements ChatBackend, AutoCloseable {
         this.breakers = breakers;
         this.fallbackCounter = fallbackCounter;
         this.timer = timer;
+        this.toolContract = toolContract;
         this.models = Caffeine.newBuilder().expireAfterWrite(settings.modelsTtl()).maximumSize(1).build();
     }
 
     @Override
     public String name() {
         return "remote";
+    }
+
+    @Override
+    public boolean nativeTools() {
+        return settings.toolMode() == RemoteSettings.ToolMode.NATIVE;
+    }
+
+    /** @return the projected messages and tools the remote API would receive (client-api.md §7) */
+    @Override
+    public String upstreamPromptText(ChatTurn turn) {
+        try {
+            com.fasterxml.jackson.databind.node.ObjectNode body = requests.chatBody(upstreamView(turn), "", "", "");
+            // only what the model reads counts: the messages and the tool definitions
+            return String.valueOf(body.get("messages")) + (body.has("tools") ? body.get("tools") : "");
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     /**
@@ -106,7 +127,8 @@ public class RemoteChatBackend implements ChatBackend, AutoCloseable {
      *                          missing or every model's breaker is open
      */
     @Override
-    public UpstreamTurn open(ChatTurn turn, ResolvedModel model) {
+    public UpstreamTurn open(ChatTurn request, ResolvedModel model) {
+        ChatTurn turn = upstreamView(request);
         RemoteCredential credential = credential();
         String base = baseUrl().url();
         List<String> order = attemptOrder(model.key());
@@ -137,6 +159,8 @@ public class RemoteChatBackend implements ChatBackend, AutoCloseable {
                         LOG.info("request {} answered by fallback model {} ({})", turn.requestId(), key, outcomes);
                     }
                     lastError = null;
+                    ResolvedModel answered = attempt.model();
+                    attempt.retryWith(instruction -> retryAttempt(turn, answered, instruction));
                     return attempt;
                 }
                 attempt.cancel(first == null ? "no first token in time" : "failed before output");
@@ -173,6 +197,31 @@ public class RemoteChatBackend implements ChatBackend, AutoCloseable {
                     error.param(), error.retryAfterSeconds(), last);
         }
         throw error;
+    }
+
+    /**
+     * In {@code tool-mode=emulate} the tools are described in the system message instead of sent natively
+     * (client-api.md §10.1); otherwise the request goes as it is.
+     */
+    private ChatTurn upstreamView(ChatTurn request) {
+        String contract = nativeTools() ? null : toolContract.apply(request);
+        if (contract == null) {
+            return request;
+        }
+        String system = request.system().isEmpty() ? contract : request.system() + "\n\n---\n\n" + contract;
+        return request.withSystem(system).withConversation(request.messages(), List.of(),
+                io.lingma.gateway.chat.ToolChoice.NONE);
+    }
+
+    /** The §10.8 retry on the remote backend: same model, trailing user instruction, tool_choice forced. */
+    private UpstreamTurn retryAttempt(ChatTurn turn, ResolvedModel model, String instruction) {
+        List<io.lingma.gateway.chat.ChatMessage> messages = new ArrayList<>(turn.messages());
+        messages.add(io.lingma.gateway.chat.ChatMessage.user(instruction));
+        io.lingma.gateway.chat.ToolChoice choice = turn.toolChoice().mode() == io.lingma.gateway.chat.ToolChoice.Mode.TOOL
+                || turn.tools().isEmpty() ? turn.toolChoice()
+                : new io.lingma.gateway.chat.ToolChoice(io.lingma.gateway.chat.ToolChoice.Mode.ANY, null);
+        ChatTurn again = turn.withConversation(messages, turn.tools(), choice);
+        return start(again, model, credential(), baseUrl().url(), breakers.circuitBreaker(model.key()));
     }
 
     private RemoteTurn start(ChatTurn turn, ResolvedModel model, RemoteCredential credential, String base,

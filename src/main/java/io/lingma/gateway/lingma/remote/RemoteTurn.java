@@ -2,6 +2,7 @@ package io.lingma.gateway.lingma.remote;
 
 import io.lingma.gateway.chat.ChatEvent;
 import io.lingma.gateway.chat.ResolvedModel;
+import io.lingma.gateway.chat.RetryableTurn;
 import io.lingma.gateway.chat.UpstreamTurn;
 import io.lingma.gateway.error.ErrorKind;
 import io.lingma.gateway.error.GatewayException;
@@ -19,7 +20,7 @@ import java.util.function.Consumer;
  * polls them. {@link #cancel(String)} aborts the HTTP exchange itself — the request before the response arrived,
  * the response stream after — so the upstream is dropped, never drained (lingma-remote.md §10).
  */
-public final class RemoteTurn implements UpstreamTurn {
+public final class RemoteTurn implements RetryableTurn {
 
     private final ResolvedModel model;
     private final BlockingQueue<ChatEvent> queue;
@@ -29,6 +30,8 @@ public final class RemoteTurn implements UpstreamTurn {
     private volatile boolean cancelled;
     private volatile boolean terminalOffered;
     private volatile RemoteFailure failure;
+    private volatile java.util.function.Function<String, UpstreamTurn> retries;
+    private volatile UpstreamTurn retry;
     private final java.util.ArrayDeque<ChatEvent> head = new java.util.ArrayDeque<>();
     private ChatEvent terminal;
     private boolean output;
@@ -94,6 +97,29 @@ public final class RemoteTurn implements UpstreamTurn {
             terminalOffered = true;
             queue.offer(new ChatEvent.Failure(failure.toGatewayException()));
         }
+    }
+
+    /** @param factory starts the §10.8 retry of this attempt's request (set by the backend) */
+    void retryWith(java.util.function.Function<String, UpstreamTurn> factory) {
+        this.retries = factory;
+    }
+
+    /**
+     * Re-issues the request with the retry instruction as a trailing user message and a forced
+     * {@code tool_choice} (client-api.md §10.8 step 3, remote).
+     *
+     * @throws IllegalStateException before this attempt ended, or for a second retry
+     */
+    @Override
+    public synchronized UpstreamTurn retry(String instruction) {
+        if (terminal == null) {
+            throw new IllegalStateException("retry before the attempt ended");
+        }
+        if (retry != null || retries == null) {
+            throw new IllegalStateException("this attempt cannot be retried (again)");
+        }
+        retry = retries.apply(instruction);
+        return retry;
     }
 
     /** @return the classified failure that ended this attempt, or null */
@@ -190,6 +216,10 @@ public final class RemoteTurn implements UpstreamTurn {
     public void close() {
         if (!terminalOffered) {
             cancel("closed before the end of the turn");
+        }
+        UpstreamTurn r = retry;
+        if (r != null) {
+            r.close();
         }
     }
 }
