@@ -62,7 +62,8 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
     /**
      * @param kind          session source
      * @param cacheEntry    the cache hit for {@link Kind#CACHED}, else null
-     * @param cacheWritable true when a clean finish writes the session into the cache ({@code auto} mode)
+     * @param cacheWritable true when a clean finish without a retry writes the session into the cache
+     *                      ({@code auto} mode)
      */
     record Plan(Kind kind, IpcSessionCache.Entry cacheEntry, boolean cacheWritable) {
     }
@@ -225,11 +226,12 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
 
     /**
      * Starts the tool-emulation retry (client-api.md §10.8 step 3; lingma-ipc.md §6.2): a second
-     * {@code session/prompt} in this turn's session with a new request id ({@code gateway.ipc.retry-request-id-prefix}),
-     * the text this turn sent + blank line + {@code instruction}, {@code _meta} like the original, no images and no
-     * {@code session/set_model}. The retry reports events, usage, timeouts and disconnects like any turn; a
-     * disconnect during it is {@code upstream_incomplete} and is never replayed. Cancelling or closing this turn
-     * cancels/closes the retry. Non-blocking.
+     * {@code session/prompt} in this turn's session with a new request id
+     * ({@code gateway.ipc.retry-request-id-prefix}), the text this turn sent + blank line + {@code instruction},
+     * {@code _meta} like the original, no images and no {@code session/set_model}. The retry reports events, usage
+     * (estimated on its own prompt and answer), timeouts and disconnects like any turn; a disconnect during it is
+     * {@code upstream_incomplete} and is never replayed. Cancelling or closing this turn cancels/closes the retry.
+     * Non-blocking.
      *
      * @param instruction the retry instruction (client-api.md §10.4)
      * @return the running retry
