@@ -8,6 +8,7 @@ import io.lingma.gateway.chat.ChatEvent;
 import io.lingma.gateway.chat.ChatTurn;
 import io.lingma.gateway.chat.FinishReason;
 import io.lingma.gateway.chat.ResolvedModel;
+import io.lingma.gateway.chat.RetryableTurn;
 import io.lingma.gateway.chat.UpstreamTurn;
 import io.lingma.gateway.chat.Usage;
 import io.lingma.gateway.error.ErrorKind;
@@ -35,8 +36,23 @@ import java.util.concurrent.TimeoutException;
  * a closed connection before any content reconnects and replays once, after text fails with
  * {@code upstream_incomplete} (or returns the partial text); idle and turn timeouts fail with
  * {@code upstream_timeout} and send {@code session/cancel} + delete the session.
+ *
+ * <p>Session lifetime: the turn slot, the sticky lock, the image files and a cleanly finished session are given up
+ * only by {@link #close()}, so the tool emulation can still run its one {@link #retry(String) retry} in the same
+ * Lingma session after the terminal event (client-api.md §10.8 step 3, lingma-ipc.md §6.2). A failed or cancelled
+ * attempt still cancels and deletes (or drops) its session at once. The retry is a second {@code IpcTurn} that
+ * shares this turn's session, link and monitor but owns no slot, lock or files; this turn's {@link #close()} closes
+ * it and then disposes of the session:
+ * <ul>
+ *   <li>{@code fresh}: deleted after the last attempt.</li>
+ *   <li>{@code auto}: written into the session cache only when the turn finished cleanly <em>without</em> a retry;
+ *       after a retry the Lingma-side history also holds the retry instruction and the first (refused) answer,
+ *       which no later request's transcript will contain, so the session is deleted instead of cached.</li>
+ *   <li>{@code reuse}: the sticky session stays when the last attempt finished cleanly, else it is dropped and
+ *       deleted; the sticky lock is held until close.</li>
+ * </ul>
  */
-final class IpcTurn implements UpstreamTurn, LingmaIpcClient.TurnSink {
+final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
 
     private static final Logger LOG = LoggerFactory.getLogger(IpcTurn.class);
 
@@ -46,7 +62,8 @@ final class IpcTurn implements UpstreamTurn, LingmaIpcClient.TurnSink {
     /**
      * @param kind          session source
      * @param cacheEntry    the cache hit for {@link Kind#CACHED}, else null
-     * @param cacheWritable true when a clean finish writes the session into the cache ({@code auto} mode)
+     * @param cacheWritable true when a clean finish without a retry writes the session into the cache
+     *                      ({@code auto} mode)
      */
     record Plan(Kind kind, IpcSessionCache.Entry cacheEntry, boolean cacheWritable) {
     }
@@ -80,9 +97,14 @@ final class IpcTurn implements UpstreamTurn, LingmaIpcClient.TurnSink {
     private final boolean stickyHeld;
     private final int capacity;
     private final ArrayBlockingQueue<ChatEvent> queue;
+    /** The monitor of this turn; a retry shares its original turn's monitor, so no lock order can invert. */
+    private final Object lock;
+    /** The original turn when this is a tool-emulation retry, else null. */
+    private final IpcTurn owner;
     private volatile ChatEvent returnedTerminal;
 
-    // state guarded by this
+    // state guarded by lock
+    private IpcTurn retryTurn;
     private Kind kind;
     private IpcSessionCache.Entry cacheEntry;
     private LingmaIpcClient.Link link;
@@ -127,6 +149,40 @@ final class IpcTurn implements UpstreamTurn, LingmaIpcClient.TurnSink {
         this.stickyHeld = stickyHeld;
         this.capacity = settings.turnQueueSize();
         this.queue = new ArrayBlockingQueue<>(capacity + 2);
+        this.lock = new Object();
+        this.owner = null;
+    }
+
+    /** Creates the retry of {@code original} in its session; call with the shared monitor held. */
+    private IpcTurn(IpcTurn original, String retryPrompt) {
+        this.backend = original.backend;
+        this.client = original.client;
+        this.settings = original.settings;
+        this.vertx = original.vertx;
+        this.mapper = original.mapper;
+        this.turn = original.turn;
+        this.model = original.model;
+        this.kind = original.kind;
+        this.cacheEntry = original.cacheEntry;
+        this.cacheWritable = false;
+        this.fullPrompt = original.fullPrompt;
+        this.lastUserText = original.lastUserText;
+        // images went with the original prompt; the session already has them
+        this.images = IpcImageAttachments.none();
+        this.imagesOfLastUser = false;
+        this.stickyHeld = false;
+        this.capacity = original.capacity;
+        this.queue = new ArrayBlockingQueue<>(capacity + 2);
+        this.lock = original.lock;
+        this.owner = original;
+        this.link = original.link;
+        this.sessionId = original.sessionId;
+        this.sessionModel = original.sessionModel;
+        this.promptText = retryPrompt;
+        // a retry never replays: the client has seen the first answer, and a new session would lack it
+        this.replayed = true;
+        // nothing to release: slot, lock and files belong to the original turn
+        this.resourcesReleased = true;
     }
 
     /**
@@ -141,7 +197,7 @@ final class IpcTurn implements UpstreamTurn, LingmaIpcClient.TurnSink {
                     + settings.turnTimeout().toMillis() + " ms reached"));
         }
         CompletableFuture<Void> setup = setupAttempt(false).exceptionallyCompose(e -> {
-            synchronized (this) {
+            synchronized (lock) {
                 if (!(unwrap(e) instanceof IpcConnectionClosedException) || replayed || cancelled) {
                     return CompletableFuture.failedFuture(unwrap(e));
                 }
@@ -166,6 +222,66 @@ final class IpcTurn implements UpstreamTurn, LingmaIpcClient.TurnSink {
         }
     }
 
+    // ---- RetryableTurn ----
+
+    /**
+     * Starts the tool-emulation retry (client-api.md §10.8 step 3; lingma-ipc.md §6.2): a second
+     * {@code session/prompt} in this turn's session with a new request id
+     * ({@code gateway.ipc.retry-request-id-prefix}), the text this turn sent + blank line + {@code instruction},
+     * {@code _meta} like the original, no images and no {@code session/set_model}. The retry reports events, usage
+     * (estimated on its own prompt and answer), timeouts and disconnects like any turn; a disconnect during it is
+     * {@code upstream_incomplete} and is never replayed. Cancelling or closing this turn cancels/closes the retry.
+     * Non-blocking.
+     *
+     * @param instruction the retry instruction (client-api.md §10.4)
+     * @return the running retry
+     * @throws IllegalStateException before this turn's terminal event, after {@link #close()}, for a second retry
+     *                               or when called on a retry
+     * @throws GatewayException      {@code upstream_error} when this turn failed or was cancelled (its session is
+     *                               gone), {@code upstream_incomplete} when the connection closed since
+     */
+    @Override
+    public UpstreamTurn retry(String instruction) {
+        IpcTurn retry;
+        synchronized (lock) {
+            if (owner != null) {
+                throw new IllegalStateException("a tool-emulation retry cannot be retried again");
+            }
+            if (closed) {
+                throw new IllegalStateException("the Lingma IPC turn is closed");
+            }
+            if (!terminal) {
+                throw new IllegalStateException("the Lingma IPC turn has not ended yet");
+            }
+            if (retryTurn != null) {
+                throw new IllegalStateException("the Lingma IPC turn was already retried once");
+            }
+            if (!cleanFinish || cancelled || sessionDisposed || sessionId == null) {
+                throw new GatewayException(ErrorKind.UPSTREAM_ERROR, "the Lingma IPC turn did not finish cleanly; "
+                        + "there is no session to retry in");
+            }
+            if (link == null || !link.isOpen()) {
+                throw new GatewayException(ErrorKind.UPSTREAM_INCOMPLETE, "the Lingma IPC connection closed before "
+                        + "the tool-emulation retry");
+            }
+            retry = new IpcTurn(this, promptText + "\n\n" + (instruction == null ? "" : instruction));
+            try {
+                retry.requestId = client.register(link, retry, true);
+            } catch (IpcConnectionClosedException e) {
+                throw new GatewayException(ErrorKind.UPSTREAM_INCOMPLETE, "the Lingma IPC connection closed before "
+                        + "the tool-emulation retry", e);
+            }
+            retryTurn = retry;
+            if (settings.hasTurnDeadline()) {
+                retry.deadlineTimer = vertx.setTimer(settings.turnTimeout().toMillis(), t -> retry.timeout(
+                        "turn deadline of " + settings.turnTimeout().toMillis() + " ms reached (retry)"));
+            }
+            LOG.debug("Lingma IPC turn {} retried in session {} as {}", turn.requestId(), sessionId, retry.requestId);
+        }
+        retry.sendPrompt(retry.link);
+        return retry;
+    }
+
     // ---- UpstreamTurn ----
 
     @Override
@@ -187,13 +303,27 @@ final class IpcTurn implements UpstreamTurn, LingmaIpcClient.TurnSink {
         return model;
     }
 
+    /**
+     * Cancels the turn (lingma-ipc.md §5.7): a running turn fails and sends {@code session/cancel}; a finished one is
+     * no longer a clean conversation and loses its session (not cached). On an original turn that was retried, the
+     * retry is cancelled instead (it sends {@code session/cancel} and deletes or drops the shared session).
+     * Non-blocking; idempotent.
+     *
+     * @param reason short text for logs
+     */
     @Override
     public void cancel(String reason) {
-        synchronized (this) {
+        synchronized (lock) {
             if (terminal) {
+                if (retryTurn != null) {
+                    retryTurn.cancel(reason);
+                    return;
+                }
+                // a retry started after this would run in an abandoned session
+                cancelled = true;
                 // a finished turn that the client abandoned is not a clean conversation: do not cache it
                 cleanFinish = cleanFinish && closed;
-                if (!closed && !sessionDisposed && kind != Kind.STICKY) {
+                if (!closed && kind != Kind.STICKY) {
                     disposeSession(false);
                 }
                 return;
@@ -204,9 +334,14 @@ final class IpcTurn implements UpstreamTurn, LingmaIpcClient.TurnSink {
         }
     }
 
+    /**
+     * Ends the turn: cancels it when still running, closes its retry, then deletes, caches or keeps the session
+     * (see the class comment) and releases the turn slot, the sticky lock and image files exactly once.
+     * On a retry it only cancels a running retry; the session stays with the original turn. Idempotent.
+     */
     @Override
     public void close() {
-        synchronized (this) {
+        synchronized (lock) {
             if (closed) {
                 return;
             }
@@ -214,8 +349,14 @@ final class IpcTurn implements UpstreamTurn, LingmaIpcClient.TurnSink {
                 cancel("closed before the end of the turn");
             }
             closed = true;
+            if (owner != null) {
+                return;
+            }
+            if (retryTurn != null) {
+                retryTurn.close();
+            }
             if (!sessionDisposed) {
-                disposeSession(cleanFinish);
+                disposeSession(retryTurn == null ? cleanFinish : retryTurn.cleanFinish);
             }
             releaseResources();
         }
@@ -224,53 +365,57 @@ final class IpcTurn implements UpstreamTurn, LingmaIpcClient.TurnSink {
     // ---- TurnSink (event loop) ----
 
     @Override
-    public synchronized void onUpdate(JsonNode params) {
-        if (terminal) {
-            return;
-        }
-        lastActivityNanos = System.nanoTime();
-        JsonNode update = params.path("update");
-        switch (update.path("sessionUpdate").asText("")) {
-            case "agent_message_chunk" -> {
-                String delta = update.path("content").path("text").asText("");
-                if (!delta.isEmpty()) {
-                    text.append(delta);
-                    contentReceived = true;
-                    enqueue(new ChatEvent.TextDelta(delta));
-                }
+    public void onUpdate(JsonNode params) {
+        synchronized (lock) {
+            if (terminal) {
+                return;
             }
-            case "agent_thought_chunk" -> {
-                String delta = update.path("content").path("text").asText("");
-                if (!delta.isEmpty()) {
-                    thinking.append(delta);
-                    contentReceived = true;
-                    enqueue(new ChatEvent.ThinkingDelta(delta));
+            lastActivityNanos = System.nanoTime();
+            JsonNode update = params.path("update");
+            switch (update.path("sessionUpdate").asText("")) {
+                case "agent_message_chunk" -> {
+                    String delta = update.path("content").path("text").asText("");
+                    if (!delta.isEmpty()) {
+                        text.append(delta);
+                        contentReceived = true;
+                        enqueue(new ChatEvent.TextDelta(delta));
+                    }
                 }
-            }
-            case "notification" -> {
-                String type = update.path("type").asText("");
-                JsonNode data = update.path("data");
-                if (type.equals("context_usage")) {
-                    ChatEvent.ContextUsage usage = new ChatEvent.ContextUsage(data.path("usedTokens").asLong(0),
-                            data.path("limitTokens").asLong(0));
-                    backend.contextUsage(usage);
-                    enqueue(usage);
-                } else if (type.equals("chat_finish")) {
-                    finish(data);
+                case "agent_thought_chunk" -> {
+                    String delta = update.path("content").path("text").asText("");
+                    if (!delta.isEmpty()) {
+                        thinking.append(delta);
+                        contentReceived = true;
+                        enqueue(new ChatEvent.ThinkingDelta(delta));
+                    }
                 }
-            }
-            default -> {
-                // unknown kinds and native tool/plan activity are ignored (§5.5); they still count as activity
+                case "notification" -> {
+                    String type = update.path("type").asText("");
+                    JsonNode data = update.path("data");
+                    if (type.equals("context_usage")) {
+                        ChatEvent.ContextUsage usage = new ChatEvent.ContextUsage(data.path("usedTokens").asLong(0),
+                                data.path("limitTokens").asLong(0));
+                        backend.contextUsage(usage);
+                        enqueue(usage);
+                    } else if (type.equals("chat_finish")) {
+                        finish(data);
+                    }
+                }
+                default -> {
+                    // unknown kinds and native tool/plan activity are ignored (§5.5); they still count as activity
+                }
             }
         }
     }
 
     @Override
-    public synchronized void onConnectionClosed(IpcConnectionClosedException cause) {
-        if (promptSent) {
-            connectionLost(requestId);
+    public void onConnectionClosed(IpcConnectionClosedException cause) {
+        synchronized (lock) {
+            if (promptSent) {
+                connectionLost(requestId);
+            }
+            // before the prompt is sent, the set-up chain fails on its own and begin() retries once
         }
-        // before the prompt is sent, the set-up chain fails on its own and begin() retries once
     }
 
     /** Handles the loss of the connection a sent prompt ran on; once per request id. */
@@ -285,7 +430,7 @@ final class IpcTurn implements UpstreamTurn, LingmaIpcClient.TurnSink {
             prepareReplay();
             setupAttempt(true).whenComplete((v, e) -> {
                 if (e != null) {
-                    synchronized (this) {
+                    synchronized (lock) {
                         GatewayException g = toGateway(unwrap(e));
                         fail(g.kind(), g.getMessage());
                     }
@@ -298,6 +443,11 @@ final class IpcTurn implements UpstreamTurn, LingmaIpcClient.TurnSink {
             succeed(FinishReason.STOP, false);
             return;
         }
+        if (owner != null) {
+            // the client already has the first answer: whatever the retry had sent, the response is incomplete
+            fail(ErrorKind.UPSTREAM_INCOMPLETE, "Lingma IPC connection closed during the tool-emulation retry");
+            return;
+        }
         fail(contentReceived ? ErrorKind.UPSTREAM_INCOMPLETE : ErrorKind.UPSTREAM_ERROR, contentReceived
                 ? "Lingma IPC connection closed before the reply was complete"
                 : "Lingma IPC connection closed again before any reply (the turn was already replayed once)");
@@ -307,7 +457,7 @@ final class IpcTurn implements UpstreamTurn, LingmaIpcClient.TurnSink {
 
     private CompletableFuture<Void> setupAttempt(boolean replay) {
         return client.link().thenCompose(l -> {
-            synchronized (this) {
+            synchronized (lock) {
                 if (terminal || cancelled) {
                     return CompletableFuture.failedFuture(new GatewayException(ErrorKind.INTERNAL,
                             "turn cancelled during set-up"));
@@ -319,7 +469,7 @@ final class IpcTurn implements UpstreamTurn, LingmaIpcClient.TurnSink {
     }
 
     private CompletableFuture<LingmaIpcClient.Link> obtainSession(LingmaIpcClient.Link l) {
-        synchronized (this) {
+        synchronized (lock) {
             if (kind == Kind.CACHED && cacheEntry != null && cacheEntry.generation() == l.generation) {
                 sessionId = cacheEntry.sessionId();
                 sessionModel = cacheEntry.modelKey();
@@ -361,7 +511,7 @@ final class IpcTurn implements UpstreamTurn, LingmaIpcClient.TurnSink {
                 throw new CompletionException(new GatewayException(ErrorKind.UPSTREAM_ERROR,
                         "Lingma IPC did not return a sessionId"));
             }
-            synchronized (this) {
+            synchronized (lock) {
                 sessionId = id;
                 sessionModel = "";
                 if (kind == Kind.STICKY) {
@@ -379,7 +529,7 @@ final class IpcTurn implements UpstreamTurn, LingmaIpcClient.TurnSink {
     private CompletableFuture<LingmaIpcClient.Link> setModel(LingmaIpcClient.Link l) {
         String key = model.key() == null ? "" : model.key();
         ObjectNode params;
-        synchronized (this) {
+        synchronized (lock) {
             if (terminal) {
                 return CompletableFuture.failedFuture(new GatewayException(ErrorKind.INTERNAL,
                         "turn cancelled during set-up"));
@@ -398,7 +548,7 @@ final class IpcTurn implements UpstreamTurn, LingmaIpcClient.TurnSink {
             if (e != null) {
                 throw new CompletionException(setupError("session/set_model", unwrap(e)));
             }
-            synchronized (this) {
+            synchronized (lock) {
                 sessionModel = key;
                 IpcChatBackend.Sticky s = backend.sticky();
                 if (kind == Kind.STICKY && s != null && s.sessionId().equals(sessionId)) {
@@ -412,7 +562,7 @@ final class IpcTurn implements UpstreamTurn, LingmaIpcClient.TurnSink {
     private void sendPrompt(LingmaIpcClient.Link l) {
         ObjectNode params;
         String rid;
-        synchronized (this) {
+        synchronized (lock) {
             if (terminal) {
                 return;
             }
@@ -464,65 +614,67 @@ final class IpcTurn implements UpstreamTurn, LingmaIpcClient.TurnSink {
 
     // ---- turn events ----
 
-    private synchronized void onPromptResponse(String rid, JsonNode result, Throwable error) {
-        if (terminal || rid == null || !rid.equals(requestId)) {
-            return;
-        }
-        if (error != null) {
-            Throwable cause = unwrap(error);
-            if (cause instanceof IpcConnectionClosedException) {
-                connectionLost(rid);
+    private void onPromptResponse(String rid, JsonNode result, Throwable error) {
+        synchronized (lock) {
+            if (terminal || rid == null || !rid.equals(requestId)) {
                 return;
             }
-            if (kind != Kind.FRESH && !contentReceived && !replayed && !cancelled) {
-                // a reused session may be gone upstream: retry once in a fresh session with the full history
-                replayed = true;
-                LOG.info("Lingma IPC session/prompt on reused session {} failed ({}); retrying in a fresh session",
-                        sessionId, cause.getMessage());
-                String stale = sessionId;
-                Kind was = kind;
-                client.unregister(link, requestId);
-                cancelTimer(idleTimer);
-                sessionId = null;
-                requestId = null;
-                promptSent = false;
-                kind = Kind.FRESH;
-                cacheEntry = null;
-                if (was == Kind.STICKY) {
-                    backend.dropSticky(stale, true);
-                } else {
-                    backend.deleteSession(stale);
+            if (error != null) {
+                Throwable cause = unwrap(error);
+                if (cause instanceof IpcConnectionClosedException) {
+                    connectionLost(rid);
+                    return;
                 }
-                setupAttempt(true).whenComplete((v, e) -> {
-                    if (e != null) {
-                        synchronized (this) {
-                            GatewayException g = toGateway(unwrap(e));
-                            fail(g.kind(), g.getMessage());
-                        }
+                if (kind != Kind.FRESH && !contentReceived && !replayed && !cancelled) {
+                    // a reused session may be gone upstream: retry once in a fresh session with the full history
+                    replayed = true;
+                    LOG.info("Lingma IPC session/prompt on reused session {} failed ({}); retrying in a fresh session",
+                            sessionId, cause.getMessage());
+                    String stale = sessionId;
+                    Kind was = kind;
+                    client.unregister(link, requestId);
+                    cancelTimer(idleTimer);
+                    sessionId = null;
+                    requestId = null;
+                    promptSent = false;
+                    kind = Kind.FRESH;
+                    cacheEntry = null;
+                    if (was == Kind.STICKY) {
+                        backend.dropSticky(stale, true);
+                    } else {
+                        backend.deleteSession(stale);
                     }
-                });
+                    setupAttempt(true).whenComplete((v, e) -> {
+                        if (e != null) {
+                            synchronized (lock) {
+                                GatewayException g = toGateway(unwrap(e));
+                                fail(g.kind(), g.getMessage());
+                            }
+                        }
+                    });
+                    return;
+                }
+                String message = cause instanceof JsonRpcException j
+                        ? "Lingma IPC session/prompt failed: " + j.rpcMessage() + " (code " + j.code() + ")"
+                        : "Lingma IPC session/prompt failed: " + cause.getMessage();
+                fail(ErrorKind.UPSTREAM_ERROR, message);
                 return;
             }
-            String message = cause instanceof JsonRpcException j
-                    ? "Lingma IPC session/prompt failed: " + j.rpcMessage() + " (code " + j.code() + ")"
-                    : "Lingma IPC session/prompt failed: " + cause.getMessage();
-            fail(ErrorKind.UPSTREAM_ERROR, message);
-            return;
-        }
-        JsonNode reason = result == null ? null : result.get("stopReason");
-        if (reason != null && reason.isTextual()) {
-            stopReason = reason.asText();
-            if (graceTimer < 0) {
-                graceTimer = vertx.setTimer(Math.max(1, settings.finishGrace().toMillis()), t -> {
-                    synchronized (this) {
-                        graceTimer = -1;
-                        if (!terminal && rid.equals(requestId)) {
-                            LOG.debug("no chat_finish within finish-grace for {}; ending with the text received",
-                                    turn.requestId());
-                            finish(mapper.createObjectNode());
+            JsonNode reason = result == null ? null : result.get("stopReason");
+            if (reason != null && reason.isTextual()) {
+                stopReason = reason.asText();
+                if (graceTimer < 0) {
+                    graceTimer = vertx.setTimer(Math.max(1, settings.finishGrace().toMillis()), t -> {
+                        synchronized (lock) {
+                            graceTimer = -1;
+                            if (!terminal && rid.equals(requestId)) {
+                                LOG.debug("no chat_finish within finish-grace for {}; ending with the text received",
+                                        turn.requestId());
+                                finish(mapper.createObjectNode());
+                            }
                         }
-                    }
-                });
+                    });
+                }
             }
         }
     }
@@ -575,7 +727,7 @@ final class IpcTurn implements UpstreamTurn, LingmaIpcClient.TurnSink {
     }
 
     private void timeout(String what) {
-        synchronized (this) {
+        synchronized (lock) {
             if (terminal) {
                 return;
             }
@@ -593,7 +745,7 @@ final class IpcTurn implements UpstreamTurn, LingmaIpcClient.TurnSink {
     private void armIdle(long delayMs) {
         cancelTimer(idleTimer);
         idleTimer = vertx.setTimer(Math.max(1, delayMs), t -> {
-            synchronized (this) {
+            synchronized (lock) {
                 if (terminal || idleTimer != t) {
                     return;
                 }
@@ -654,7 +806,17 @@ final class IpcTurn implements UpstreamTurn, LingmaIpcClient.TurnSink {
         disposeSession(false);
     }
 
+    /**
+     * Deletes, caches or keeps the session (lingma-ipc.md §5.8, client-api.md §11). A retry hands a failed session
+     * to its original turn (which owns it) and never disposes of a clean one: that is the original's close.
+     */
     private void disposeSession(boolean clean) {
+        if (owner != null) {
+            if (!clean) {
+                owner.disposeSession(false);
+            }
+            return;
+        }
         if (sessionDisposed || sessionId == null) {
             // no session yet: a session/new still in flight disposes of its result itself
             return;
@@ -666,7 +828,7 @@ final class IpcTurn implements UpstreamTurn, LingmaIpcClient.TurnSink {
             }
             return;
         }
-        if (clean && cacheWritable && link != null && text.length() > 0) {
+        if (clean && cacheWritable && retryTurn == null && link != null && text.length() > 0) {
             String writeKey = IpcSessionCache.buildKey(turn.apiKeyScope(), turn.system(),
                     IpcSessionCache.withReply(turn.messages(), text.toString()), null);
             backend.sessionCache.put(writeKey, new IpcSessionCache.Entry(sessionId, link.generation, sessionModel));
@@ -683,7 +845,7 @@ final class IpcTurn implements UpstreamTurn, LingmaIpcClient.TurnSink {
         deadlineTimer = -1;
         graceTimer = -1;
         client.unregister(link, requestId);
-        releaseResources();
+        // the slot, the sticky lock and the image files stay with the turn until close(): a retry may follow
     }
 
     private void releaseResources() {
@@ -722,7 +884,7 @@ final class IpcTurn implements UpstreamTurn, LingmaIpcClient.TurnSink {
     }
 
     private BeginFailure abortBegin(GatewayException error) {
-        synchronized (this) {
+        synchronized (lock) {
             if (!terminal) {
                 terminal = true;
                 abandonUpstream();
