@@ -107,6 +107,34 @@ class RemoteBackendTest {
     }
 
     @Test
+    @Order(1)
+    void nativeToolCallFragmentsBecomeClientToolCallsAndTheToolsGoUpstream() throws Exception {
+        remote.addScript(io.lingma.gateway.simulator.remote.RemoteScript.reply()
+                .withToolFragments(new io.lingma.gateway.simulator.remote.RemoteScript.ToolFragment(0, "call_1",
+                                "read_file", "{\"file_path\":\"/Users/you"),
+                        new io.lingma.gateway.simulator.remote.RemoteScript.ToolFragment(0, null, null,
+                                "/notes.txt\"}"))
+                .withFinishReason("tool_calls").whenUserMatches("read my notes"));
+        try {
+            HttpResponse<String> r = client.post("/v1/chat/completions", """
+                    {"model":"kmodel","messages":[{"role":"user","content":"read my notes"}],
+                     "tools":[{"type":"function","function":{"name":"read_file","description":"Read a file",
+                      "parameters":{"type":"object","properties":{"file_path":{"type":"string"}},"required":["file_path"]}}}]}""");
+            assertThat(r.statusCode()).isEqualTo(200);
+            JsonNode choice = SseClient.JSON.readTree(r.body()).at("/choices/0");
+            assertThat(choice.path("finish_reason").asText()).isEqualTo("tool_calls");
+            JsonNode call = choice.at("/message/tool_calls/0");
+            assertThat(call.at("/function/name").asText()).isEqualTo("read_file");
+            assertThat(call.at("/function/arguments").asText()).isEqualTo("{\"file_path\":\"/Users/you/notes.txt\"}");
+            JsonNode sent = remote.requests().stream().filter(x -> "read my notes".equals(x.lastUserText()))
+                    .findFirst().orElseThrow().decodedBody();
+            assertThat(sent.at("/tools/0/function/name").asText()).isEqualTo("read_file");
+        } finally {
+            remote.clearScripts();
+        }
+    }
+
+    @Test
     @Order(2)
     void http429OnTheFirstModelIsAnsweredByTheNext() throws Exception {
         remote.setFault("dashscope_qwen3_coder", RemoteFault.http429());

@@ -208,6 +208,23 @@ class ToolCallingTest {
     }
 
     @Test
+    void aRefusalIsRetriedOnceInTheSameLingmaSessionAndTheRetryCallWins() {
+        ChatCompletion c = openai.chat().completions().create(ChatCompletionCreateParams.builder().model("kmodel")
+                .addUserMessage("[it:refuse] check the weather in Berlin").addFunctionTool(weatherFunction()).build());
+        ChatCompletion.Choice choice = c.choices().get(0);
+        assertThat(choice.finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.TOOL_CALLS);
+        assertThat(choice.message().toolCalls().orElseThrow().get(0).asFunction().function().arguments())
+                .isEqualTo("{\"city\":\"Berlin\"}");
+        var prompts = simulator.prompts().stream().filter(p -> p.text().contains("check the weather in Berlin"))
+                .toList();
+        assertThat(prompts).hasSize(2);
+        assertThat(prompts.get(1).sessionId()).isEqualTo(prompts.get(0).sessionId());
+        assertThat(prompts.get(1).requestId()).startsWith("gw-retry-");
+        assertThat(prompts.get(1).text()).startsWith(prompts.get(0).text())
+                .contains("Your previous reply contained no action block.");
+    }
+
+    @Test
     void forcedUnknownToolAndAllowlistAreRejected() throws Exception {
         HttpResponse<String> r = client.post("/v1/chat/completions", """
                 {"model":"kmodel","messages":[{"role":"user","content":"hi"}],
