@@ -25,6 +25,6 @@ final class ApiSettingsFactory {
                         props.bool("gateway.responses.always-complete", false),
                         props.bool("gateway.responses.drop-text-with-tool-calls", false),
                         ApiSettings.PreviousResponseIdPolicy.parse(
-                                props.string("gateway.responses.previous-response-id", "ignore"))));
+                                props.string("gateway.responses.previous-response-id", "reject"))));
     }
 }

@@ -76,7 +76,8 @@ public class ChatService {
      * @throws GatewayException {@link UpstreamFaultException} for upstream faults (counted by the breaker), a plain
      *                          {@link GatewayException} for client errors
      */
-    public OpenedTurn open(ChatTurn turn, ResolvedModel model) {
+    public OpenedTurn open(ChatTurn request, ResolvedModel model) {
+        ChatTurn turn = ToolEmulation.keepToolMode(request);
         UpstreamTurn upstream;
         try {
             upstream = withTools(backend.open(turn, model), turn);
@@ -216,7 +217,7 @@ public class ChatService {
      * @return {@code {"input_tokens": N}}, N ≥ 1
      */
     public java.util.Map<String, Object> countTokens(ChatTurn turn) {
-        String text = backend.upstreamPromptText(turn);
+        String text = backend.upstreamPromptText(ToolEmulation.keepToolMode(turn));
         long n = text == null ? promptTokens(turn) : Math.max(1, estimator.estimate(text));
         return java.util.Map.of("input_tokens", n);
     }

@@ -33,6 +33,31 @@ public final class ToolEmulation {
      * @param turn a request
      * @return true when tools are declared and {@code tool_choice} is not none (§9.8, §10.3, §10.9)
      */
+    /**
+     * Keeps tool mode on while tool history exists: a request that declares no tools but whose history holds tool
+     * calls or results gets schema-less definitions of the tools used so far, so the model can go on calling them
+     * and its action blocks are still parsed instead of leaking as text (issue: "keep tool mode on while tool
+     * history exists"; client-api.md §17 question 2).
+     *
+     * @param turn a request
+     * @return {@code turn} itself, or a copy declaring the tools its history used
+     */
+    public static ChatTurn keepToolMode(ChatTurn turn) {
+        if (!turn.tools().isEmpty() || !turn.hasToolHistory() || turn.toolChoice().mode() == ToolChoice.Mode.NONE) {
+            return turn;
+        }
+        java.util.Map<String, io.lingma.gateway.chat.ToolDefinition> used = new java.util.LinkedHashMap<>();
+        for (io.lingma.gateway.chat.ChatMessage m : turn.messages()) {
+            m.toolCalls().forEach(c -> used.putIfAbsent(c.name(), new io.lingma.gateway.chat.ToolDefinition(
+                    c.name(), "", null)));
+            if (m.toolName() != null && !m.toolName().isBlank()) {
+                used.putIfAbsent(m.toolName(), new io.lingma.gateway.chat.ToolDefinition(m.toolName(), "", null));
+            }
+        }
+        return used.isEmpty() ? turn
+                : turn.withConversation(turn.messages(), java.util.List.copyOf(used.values()), turn.toolChoice());
+    }
+
     public static boolean applies(ChatTurn turn) {
         return !turn.tools().isEmpty() && turn.toolChoice().mode() != ToolChoice.Mode.NONE;
     }

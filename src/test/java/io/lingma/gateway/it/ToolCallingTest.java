@@ -225,6 +225,31 @@ class ToolCallingTest {
     }
 
     @Test
+    void toolModeStaysOnWhileToolHistoryExists() throws Exception {
+        HttpResponse<String> r = client.post("/v1/chat/completions", """
+                {"model":"kmodel","messages":[
+                 {"role":"user","content":"weather in Paris?"},
+                 {"role":"assistant","content":null,"tool_calls":[{"id":"call_abc","type":"function",
+                   "function":{"name":"get_weather","arguments":"{\\"city\\":\\"Paris\\"}"}}]},
+                 {"role":"tool","tool_call_id":"call_abc","content":"sunny"},
+                 {"role":"user","content":"[it:again] and in Rome?"}]}""");
+        assertThat(r.statusCode()).isEqualTo(200);
+        JsonNode choice = SseClient.JSON.readTree(r.body()).at("/choices/0");
+        assertThat(choice.path("finish_reason").asText()).isEqualTo("tool_calls");
+        assertThat(choice.at("/message/tool_calls/0/function/arguments").asText()).isEqualTo("{\"city\":\"Rome\"}");
+        assertThat(choice.at("/message/content").isNull()).isTrue();
+    }
+
+    @Test
+    void previousResponseIdGetsAClearError() throws Exception {
+        HttpResponse<String> r = client.post("/v1/responses",
+                "{\"model\":\"kmodel\",\"input\":\"hi\",\"previous_response_id\":\"resp_123\"}");
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(SseClient.JSON.readTree(r.body()).at("/error/message").asText())
+                .contains("previous_response_id is not supported");
+    }
+
+    @Test
     void forcedUnknownToolAndAllowlistAreRejected() throws Exception {
         HttpResponse<String> r = client.post("/v1/chat/completions", """
                 {"model":"kmodel","messages":[{"role":"user","content":"hi"}],
