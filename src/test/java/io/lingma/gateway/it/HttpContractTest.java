@@ -102,6 +102,8 @@ class HttpContractTest {
         assertThat(r.headers().firstValue("content-type")).hasValueSatisfying(
                 v -> assertThat(v).startsWith("application/json"));
         assertThat(r.headers().firstValue("x-lingma-model")).contains("kmodel");
+        assertThat(r.headers().firstValue("x-lingma-context-usage")).hasValueSatisfying(
+                v -> assertThat(v).matches("\\d+/\\d+"));
         JsonNode body = SseClient.JSON.readTree(r.body());
         assertThat(body.path("object").asText()).isEqualTo("chat.completion");
         assertThat(body.path("id").asText()).matches("chatcmpl-[A-Za-z0-9]{24}");
