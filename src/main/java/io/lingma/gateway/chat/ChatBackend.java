@@ -26,6 +26,20 @@ public interface ChatBackend {
     UpstreamTurn open(ChatTurn turn, ResolvedModel model);
 
     /**
+     * As {@link #open(ChatTurn, ResolvedModel)}, giving up early when the client goes away while the backend is
+     * still setting up (e.g. between remote fallback attempts).
+     *
+     * @param turn      the normalised request
+     * @param model     the resolved model
+     * @param abandoned true once the client went away
+     * @return the running turn
+     * @throws GatewayException as {@link #open(ChatTurn, ResolvedModel)}
+     */
+    default UpstreamTurn open(ChatTurn turn, ResolvedModel model, java.util.function.BooleanSupplier abandoned) {
+        return open(turn, model);
+    }
+
+    /**
      * @return the upstream model catalogue (may be cached); empty when the upstream lists none
      * @throws GatewayException 503 when the backend is unreachable, 502 when the listing fails
      */

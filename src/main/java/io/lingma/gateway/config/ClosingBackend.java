@@ -38,6 +38,11 @@ final class ClosingBackend implements ChatBackend, AutoCloseable {
     }
 
     @Override
+    public UpstreamTurn open(ChatTurn turn, ResolvedModel model, java.util.function.BooleanSupplier abandoned) {
+        return delegate.open(turn, model, abandoned);
+    }
+
+    @Override
     public List<ModelInfo> models() {
         return delegate.models();
     }

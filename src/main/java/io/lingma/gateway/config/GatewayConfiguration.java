@@ -325,7 +325,7 @@ public class GatewayConfiguration implements CamelConfiguration {
                 .newSingleThreadScheduledExecutor(this, "lingma-remote-timer");
         remoteTransport = new RemoteHttpTransport(
                 () -> new RemoteSseParser(settings.maxSseLine(), () -> Ids.base62("call_", 24)), timer,
-                settings.doneGrace());
+                settings.doneGrace(), settings.maxSseLine());
         CircuitBreakerConfig perModel = CircuitBreakerConfig.custom()
                 .failureRateThreshold(props.integer("gateway.remote.breaker.failure-rate-threshold", 50))
                 .slidingWindowSize(props.integer("gateway.remote.breaker.sliding-window-size", 10))

@@ -40,7 +40,15 @@ public class ErrorResponder {
     public void respond(Exchange exchange) {
         Throwable caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         HttpServerResponse response = exchange.getProperty(GatewayExchange.HTTP_RESPONSE, HttpServerResponse.class);
+        ClientConnection client = HttpLifecycle.connection(exchange);
         if (response == null) {
+            return;
+        }
+        if (client != null && client.gone()) {
+            // nobody to answer: the access log records 499
+            if (!response.ended()) {
+                response.end();
+            }
             return;
         }
         GatewayException error = toGatewayException(caught);

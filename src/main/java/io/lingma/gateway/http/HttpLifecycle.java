@@ -5,7 +5,8 @@ import io.lingma.gateway.api.RequestContext;
 import io.lingma.gateway.chat.ApiProtocol;
 import io.lingma.gateway.chat.Ids;
 import io.lingma.gateway.service.ConcurrencyLimiter;
-import io.lingma.gateway.service.OpenedTurn;
+import io.lingma.gateway.error.ErrorKind;
+import io.lingma.gateway.error.GatewayException;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -75,7 +76,7 @@ public class HttpLifecycle {
         exchange.getExchangeExtension().addOnCompletion(new org.apache.camel.support.SynchronizationAdapter() {
             @Override
             public void onDone(Exchange done) {
-                int status = response.ended() ? response.getStatusCode() : connection.gone() ? 499
+                int status = connection.gone() ? 499 : response.ended() ? response.getStatusCode()
                         : done.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 200, Integer.class);
                 long ms = (System.nanoTime() - start) / 1_000_000;
                 String text = line + " -> " + status + " (" + ms + "ms) request_id=" + requestId;
@@ -112,21 +113,17 @@ public class HttpLifecycle {
      */
     public void acquireSlot(Exchange exchange) {
         ConcurrencyLimiter.Permit permit = limiter.acquire();
+        if (connection(exchange).gone()) {
+            // the client left while queued: give the slot back and send nothing
+            permit.release();
+            throw new GatewayException(ErrorKind.INTERNAL, "client disconnected while queued");
+        }
         exchange.getExchangeExtension().addOnCompletion(new org.apache.camel.support.SynchronizationAdapter() {
             @Override
             public void onDone(Exchange done) {
                 permit.release();
             }
         });
-    }
-
-    /**
-     * Links the opened turn to the client connection so a disconnect abandons it.
-     *
-     * @param exchange the exchange whose body is the {@link OpenedTurn}
-     */
-    public void watch(Exchange exchange) {
-        connection(exchange).attach(exchange.getIn().getBody(OpenedTurn.class));
     }
 
     /**

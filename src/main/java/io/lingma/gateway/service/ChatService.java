@@ -4,6 +4,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.lingma.gateway.api.ApiSettings;
 import io.lingma.gateway.chat.ChatBackend;
 import io.lingma.gateway.chat.RetryableTurn;
+import io.lingma.gateway.chat.TurnWatch;
 import io.lingma.gateway.tools.ToolEmulation;
 import io.lingma.gateway.tools.ToolIdSource;
 import io.lingma.gateway.tools.ToolRetry;
@@ -70,28 +71,38 @@ public class ChatService {
     /**
      * Opens the turn and waits for its first content or terminal event, at most the commit timeout.
      *
-     * @param turn  the normalised request
-     * @param model the resolved model
+     * @param request the normalised request
+     * @param model   the resolved model
+     * @param watch   the client side: the turn is attached to it as soon as it exists, and opening stops when the
+     *                client went away
      * @return the opened turn (the caller closes it)
      * @throws GatewayException {@link UpstreamFaultException} for upstream faults (counted by the breaker), a plain
-     *                          {@link GatewayException} for client errors
+     *                          {@link GatewayException} for client errors and abandoned requests
      */
-    public OpenedTurn open(ChatTurn request, ResolvedModel model) {
+    public OpenedTurn open(ChatTurn request, ResolvedModel model, TurnWatch watch) {
         ChatTurn turn = ToolEmulation.keepToolMode(request);
         UpstreamTurn upstream;
         try {
-            upstream = withTools(backend.open(turn, model), turn);
+            upstream = withTools(backend.open(turn, model, watch::abandoned), turn);
         } catch (GatewayException e) {
             throw UpstreamFaultException.classify(e);
         }
+        watch.attach(upstream);
         List<ChatEvent> head = new ArrayList<>();
         long deadline = System.nanoTime() + commitTimeout.toNanos();
         try {
             while (true) {
                 long left = deadline - System.nanoTime();
-                ChatEvent e = left <= 0 ? null : upstream.next(Duration.ofNanos(left));
+                // short slices, so a client that left is noticed while Lingma is still silent
+                ChatEvent e = left <= 0 ? null : upstream.next(Duration.ofNanos(Math.min(left, 200_000_000L)));
+                if (watch.abandoned()) {
+                    throw new GatewayException(ErrorKind.INTERNAL, "client disconnected");
+                }
                 if (e == null) {
-                    break;
+                    if (System.nanoTime() - deadline >= 0) {
+                        break;
+                    }
+                    continue;
                 }
                 if (e instanceof ChatEvent.Failure f) {
                     throw UpstreamFaultException.classify(f.error());
@@ -142,12 +153,13 @@ public class ChatService {
         try (turn) {
             while (true) {
                 ChatEvent e = turn.next(clock.nextWait(producing(agg, turn), Duration.ofSeconds(1)));
+                // checked on every event too: an upstream that never stops talking still hits the request deadline
+                GatewayException timeout = e != null && e.terminal() ? null : clock.expired(producing(agg, turn));
+                if (timeout != null) {
+                    turn.cancel(timeout.getMessage());
+                    throw recordFault(timeout);
+                }
                 if (e == null) {
-                    GatewayException timeout = clock.expired(producing(agg, turn));
-                    if (timeout != null) {
-                        turn.cancel(timeout.getMessage());
-                        throw recordFault(timeout);
-                    }
                     continue;
                 }
                 if (e instanceof ChatEvent.Failure f) {

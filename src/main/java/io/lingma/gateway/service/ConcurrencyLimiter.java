@@ -1,27 +1,27 @@
 package io.lingma.gateway.service;
 
-import io.github.resilience4j.bulkhead.Bulkhead;
-import io.github.resilience4j.bulkhead.BulkheadConfig;
-import io.github.resilience4j.bulkhead.BulkheadFullException;
 import io.lingma.gateway.error.ErrorKind;
 import io.lingma.gateway.error.GatewayException;
 
 import java.time.Duration;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Bounds concurrent generation requests (client-api.md §2.6): at most {@code maxInFlight} run at once, others wait
- * in a FIFO queue (a fair resilience4j {@link Bulkhead}) of at most {@code maxQueued} entries for up to
- * {@code queueTimeout}, then get 429 with {@code Retry-After}. A slot is held until the response (including a
- * stream) ends; {@link Permit#release()} is idempotent.
+ * Bounds concurrent generation requests (client-api.md §2.6): at most {@code maxInFlight} run at once; others wait
+ * in a FIFO queue (a fair {@link Semaphore}) of at most {@code maxQueued} entries for up to {@code queueTimeout},
+ * then get 429 with {@code Retry-After}; a full queue answers 429 at once. A slot is held until the response
+ * (including a stream) ends; {@link Permit#release()} is idempotent.
  */
 public class ConcurrencyLimiter {
 
-    private final Bulkhead bulkhead;
+    private final Semaphore slots;
     private final int maxInFlight;
     private final int maxQueued;
+    private final Duration queueTimeout;
     private final int retryAfterSeconds;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger queued = new AtomicInteger();
@@ -38,12 +38,9 @@ public class ConcurrencyLimiter {
     public ConcurrencyLimiter(int maxInFlight, int maxQueued, Duration queueTimeout, int retryAfterSeconds) {
         this.maxInFlight = maxInFlight;
         this.maxQueued = Math.max(0, maxQueued);
+        this.queueTimeout = queueTimeout;
         this.retryAfterSeconds = retryAfterSeconds;
-        this.bulkhead = maxInFlight <= 0 ? null : Bulkhead.of("gateway-generation", BulkheadConfig.custom()
-                .maxConcurrentCalls(maxInFlight)
-                .maxWaitDuration(queueTimeout)
-                .fairCallHandlingStrategyEnabled(true)
-                .build());
+        this.slots = maxInFlight <= 0 ? null : new Semaphore(maxInFlight, true);
     }
 
     /**
@@ -51,25 +48,36 @@ public class ConcurrencyLimiter {
      *
      * @return the permit to release when the response ends
      * @throws GatewayException 429 {@code rate_limit_exceeded} with {@code Retry-After} when the queue is full or the
-     *                          wait timed out
+     *                          wait timed out (or the waiting thread was interrupted)
      */
     public Permit acquire() {
-        if (bulkhead != null && !bulkhead.tryAcquirePermission()) {
-            if (queued.incrementAndGet() > maxQueued) {
-                queued.decrementAndGet();
-                throw reject();
-            }
-            try {
-                bulkhead.acquirePermission();
-            } catch (BulkheadFullException e) {
-                throw reject();
-            } finally {
-                queued.decrementAndGet();
-            }
+        if (slots != null && !take()) {
+            throw reject();
         }
         inFlight.incrementAndGet();
         accepted.incrementAndGet();
         return new Permit();
+    }
+
+    private boolean take() {
+        try {
+            // a zero-timeout tryAcquire honours the fair queue, unlike the barging no-argument tryAcquire()
+            if (slots.tryAcquire(0, TimeUnit.MILLISECONDS)) {
+                return true;
+            }
+            if (queued.incrementAndGet() > maxQueued) {
+                queued.decrementAndGet();
+                return false;
+            }
+            try {
+                return slots.tryAcquire(queueTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            } finally {
+                queued.decrementAndGet();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private GatewayException reject() {
@@ -114,8 +122,8 @@ public class ConcurrencyLimiter {
         public void release() {
             if (released.compareAndSet(false, true)) {
                 inFlight.decrementAndGet();
-                if (bulkhead != null) {
-                    bulkhead.onComplete();
+                if (slots != null) {
+                    slots.release();
                 }
             }
         }

@@ -65,47 +65,59 @@ public class SseStreamer {
         HttpServerResponse response = exchange.getProperty(GatewayExchange.HTTP_RESPONSE, HttpServerResponse.class);
         ClientConnection client = HttpLifecycle.connection(exchange);
         ApiProtocol protocol = turn.request().protocol();
-        StreamEncoder encoder = apis.get(protocol).streamEncoder(turn.request(), turn.model(),
-                turn.promptTokenEstimate());
-        ResultAggregator agg = new ResultAggregator(turn.promptTokenEstimate(), chat.estimator());
-        ChatService.TurnClock clock = chat.clock();
+        StreamEncoder encoder = null;
         try (turn) {
+            encoder = apis.get(protocol).streamEncoder(turn.request(), turn.model(), turn.promptTokenEstimate());
+            ResultAggregator agg = new ResultAggregator(turn.promptTokenEstimate(), chat.estimator());
+            ChatService.TurnClock clock = chat.clock();
             commit(response, exchange, protocol, turn);
-            write(response, encoder.start());
+            write(response, client, encoder.start());
             while (!client.gone()) {
                 ChatEvent e = turn.next(clock.nextWait(ChatService.producing(agg, turn), keepAliveInterval));
+                // checked on every event too: a stream that never stops still hits the request deadline
+                GatewayException timeout = e != null && e.terminal() ? null
+                        : clock.expired(ChatService.producing(agg, turn));
+                if (timeout != null) {
+                    turn.cancel(timeout.getMessage());
+                    write(response, client, encoder.error(chat.recordFault(timeout)));
+                    break;
+                }
                 if (e == null) {
-                    GatewayException timeout = clock.expired(ChatService.producing(agg, turn));
-                    if (timeout != null) {
-                        turn.cancel(timeout.getMessage());
-                        write(response, encoder.error(chat.recordFault(timeout)));
-                        break;
-                    }
-                    write(response, List.of(encoder.keepAlive()));
+                    write(response, client, List.of(encoder.keepAlive()));
                 } else if (e instanceof ChatEvent.Failure f) {
-                    write(response, encoder.error(chat.recordFault(f.error())));
+                    if (!client.gone()) {
+                        write(response, client, encoder.error(chat.recordFault(f.error())));
+                    }
                     break;
                 } else if (e instanceof ChatEvent.Finish f) {
                     ChatResult result = agg.result(f.reason(), turn.model());
-                    write(response, encoder.finish(result));
+                    write(response, client, encoder.finish(result));
                     break;
                 } else {
                     agg.add(e);
-                    write(response, encoder.onEvent(e));
+                    write(response, client, encoder.onEvent(e));
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             turn.cancel("interrupted");
         } catch (ClientGoneException e) {
-            turn.cancel(e.getMessage());
+            client.disconnected();
         } catch (RuntimeException e) {
             LOG.warn("stream failed after commit", e);
             turn.cancel("stream failure");
-            safeWrite(response, encoder.error(new GatewayException(ErrorKind.INTERNAL, "internal gateway error")));
+            if (encoder != null) {
+                safeWrite(response, client,
+                        encoder.error(new GatewayException(ErrorKind.INTERNAL, "internal gateway error")));
+            }
         } finally {
-            if (!response.ended() && !response.closed()) {
-                response.end();
+            if (!response.ended()) {
+                try {
+                    // ending a closed response is harmless and tells platform-http there is nothing left to write
+                    response.end();
+                } catch (RuntimeException e) {
+                    LOG.debug("could not end the response", e);
+                }
             }
         }
     }
@@ -128,20 +140,24 @@ public class SseStreamer {
         response.writeHead();
     }
 
-    private void write(HttpServerResponse response, List<SseFrame> frames) throws InterruptedException {
+    private void write(HttpServerResponse response, ClientConnection client, List<SseFrame> frames)
+            throws InterruptedException {
         for (SseFrame frame : frames) {
-            if (response.closed()) {
+            if (response.closed() || client.gone()) {
                 throw new ClientGoneException();
             }
-            awaitDrain(response);
+            awaitDrain(response, client);
+            if (client.gone()) {
+                throw new ClientGoneException();
+            }
             response.write(frame.render());
         }
     }
 
-    private void safeWrite(HttpServerResponse response, List<SseFrame> frames) {
+    private void safeWrite(HttpServerResponse response, ClientConnection client, List<SseFrame> frames) {
         try {
             if (response.headWritten() && !response.closed()) {
-                write(response, frames);
+                write(response, client, frames);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -150,12 +166,14 @@ public class SseStreamer {
         }
     }
 
-    private void awaitDrain(HttpServerResponse response) throws InterruptedException {
+    private void awaitDrain(HttpServerResponse response, ClientConnection client) throws InterruptedException {
         if (!response.writeQueueFull()) {
             return;
         }
         CompletableFuture<Void> drained = new CompletableFuture<>();
         response.drainHandler(v -> drained.complete(null));
+        // Vert.x never drains a closed connection: a disconnect must end the wait too
+        client.whenGone(() -> drained.complete(null));
         if (!response.writeQueueFull()) {
             drained.complete(null);
         }
@@ -163,6 +181,7 @@ public class SseStreamer {
             drained.get(writeStallTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             response.reset();
+            client.disconnected();
             throw new ClientGoneException();
         } catch (java.util.concurrent.ExecutionException e) {
             throw new ClientGoneException();

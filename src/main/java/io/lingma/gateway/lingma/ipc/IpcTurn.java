@@ -764,7 +764,9 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
         if (queue.size() >= capacity) {
             LOG.warn("Lingma IPC turn {} overflowed its event queue ({} events)", turn.requestId(), capacity);
             queue.clear();
-            fail(ErrorKind.UPSTREAM_ERROR, "turn event queue overflow (gateway.ipc.turn-queue-size=" + capacity + ")");
+            // the client reads too slowly: not Lingma's fault, so not an upstream error for the breakers
+            fail(ErrorKind.INTERNAL, "client reads too slowly; turn event queue overflow (gateway.ipc.turn-queue-size="
+                    + capacity + ")");
             return;
         }
         queue.offer(event);

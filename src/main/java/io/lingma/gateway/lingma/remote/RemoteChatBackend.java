@@ -60,6 +60,7 @@ public class RemoteChatBackend implements ChatBackend, AutoCloseable {
     private final AtomicReference<ResolvedBaseUrl> baseUrl = new AtomicReference<>();
     private volatile String lastError;
     private volatile boolean simulated;
+    private final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
      * @param camel           the Camel context (routes {@code lingma-remote-*})
@@ -128,6 +129,12 @@ public class RemoteChatBackend implements ChatBackend, AutoCloseable {
      */
     @Override
     public UpstreamTurn open(ChatTurn request, ResolvedModel model) {
+        return open(request, model, () -> false);
+    }
+
+    /** {@inheritDoc} Checks {@code abandoned} between attempts and while waiting for a first token. */
+    @Override
+    public UpstreamTurn open(ChatTurn request, ResolvedModel model, java.util.function.BooleanSupplier abandoned) {
         ChatTurn turn = upstreamView(request);
         RemoteCredential credential = credential();
         String base = baseUrl().url();
@@ -145,45 +152,21 @@ public class RemoteChatBackend implements ChatBackend, AutoCloseable {
                 continue;
             }
             tried++;
-            for (int busy = 0; ; busy++) {
-                long start = System.nanoTime();
-                RemoteTurn attempt = start(turn, resolved(model, key), credential, base, breaker);
-                ChatEvent first = awaitFirst(attempt);
-                RemoteFailure failure = first == null ? RemoteFailure.timeout("first token", null)
-                        : first instanceof ChatEvent.Failure ? attempt.failure() : null;
-                long took = System.nanoTime() - start;
-                if (failure == null && first != null && !(first instanceof ChatEvent.Failure)) {
-                    breaker.onSuccess(took, TimeUnit.NANOSECONDS);
-                    fallbackCounter.accept(model.key(), key);
-                    if (!key.equals(model.key())) {
-                        LOG.info("request {} answered by fallback model {} ({})", turn.requestId(), key, outcomes);
-                    }
-                    lastError = null;
-                    ResolvedModel answered = attempt.model();
-                    attempt.retryWith(instruction -> retryAttempt(turn, answered, instruction));
-                    return attempt;
+            RemoteFailure failure;
+            try {
+                Object outcome = attempt(turn, model, key, credential, base, breaker, outcomes, abandoned);
+                if (outcome instanceof RemoteTurn answered) {
+                    return answered;
                 }
-                attempt.cancel(first == null ? "no first token in time" : "failed before output");
-                if (failure == null) {
-                    // the gateway itself ended the attempt (shutdown); nothing to classify
-                    breaker.releasePermission();
-                    throw ((ChatEvent.Failure) first).error();
-                }
-                last = failure;
-                lastError = failure.getMessage();
-                if (failure.kind() == RemoteFailure.Kind.BUSY && busy < settings.busyRetries()) {
-                    pause(failure.retryAfterSeconds());
-                    continue;
-                }
-                if (failure.fallbackEligible()) {
-                    breaker.onError(took, TimeUnit.NANOSECONDS, failure);
-                    outcomes.add(key + ": " + failure.getMessage());
-                    LOG.warn("request {}: model {} failed before output ({}), trying the next model",
-                            turn.requestId(), key, failure.getMessage());
-                    break;
-                }
+                failure = (RemoteFailure) outcome;
+            } catch (RuntimeException e) {
+                // the attempt neither succeeded nor failed on the model's account: give the permission back
                 breaker.releasePermission();
-                throw failure.toGatewayException();
+                throw e;
+            }
+            last = failure;
+            if (abandoned.getAsBoolean()) {
+                throw new GatewayException(ErrorKind.INTERNAL, "client disconnected");
             }
         }
         if (last == null) {
@@ -224,6 +207,64 @@ public class RemoteChatBackend implements ChatBackend, AutoCloseable {
         return start(again, model, credential(), baseUrl().url(), breakers.circuitBreaker(model.key()));
     }
 
+    /**
+     * Runs one model (with its busy retries) and records the outcome on its breaker exactly once.
+     *
+     * @return the answering turn, or the fallback-eligible failure (recorded as a breaker error)
+     * @throws GatewayException a failure that must reach the client at once (permission released)
+     */
+    private Object attempt(ChatTurn turn, ResolvedModel model, String key, RemoteCredential credential, String base,
+                           CircuitBreaker breaker, List<String> outcomes,
+                           java.util.function.BooleanSupplier abandoned) {
+        for (int busy = 0; ; busy++) {
+            long start = System.nanoTime();
+            RemoteTurn attempt = start(turn, resolved(model, key), credential, base, breaker);
+            ChatEvent first;
+            try {
+                first = awaitFirst(attempt, abandoned);
+            } catch (RuntimeException e) {
+                attempt.cancel("abandoned");
+                throw e;
+            }
+            RemoteFailure failure = first == null ? RemoteFailure.timeout("first token", null)
+                    : first instanceof ChatEvent.Failure ? attempt.failure() : null;
+            long took = System.nanoTime() - start;
+            if (failure == null && first != null && !(first instanceof ChatEvent.Failure)) {
+                breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+                lastError = null;
+                ResolvedModel answered = attempt.model();
+                attempt.retryWith(instruction -> retryAttempt(turn, answered, instruction));
+                try {
+                    fallbackCounter.accept(model.key(), key);
+                } catch (RuntimeException e) {
+                    LOG.debug("counting the answering model failed", e);
+                }
+                if (!key.equals(model.key())) {
+                    LOG.info("request {} answered by fallback model {} ({})", turn.requestId(), key, outcomes);
+                }
+                return attempt;
+            }
+            attempt.cancel(first == null ? "no first token in time" : "failed before output");
+            if (failure == null) {
+                // the gateway itself ended the attempt (client gone, shutdown): nothing to hold against the model
+                throw ((ChatEvent.Failure) first).error();
+            }
+            lastError = failure.getMessage();
+            if (failure.kind() == RemoteFailure.Kind.BUSY && busy < settings.busyRetries()) {
+                pause(failure.retryAfterSeconds(), abandoned);
+                continue;
+            }
+            if (failure.fallbackEligible()) {
+                breaker.onError(took, TimeUnit.NANOSECONDS, failure);
+                outcomes.add(key + ": " + failure.getMessage());
+                LOG.warn("request {}: model {} failed before output ({}), trying the next model",
+                        turn.requestId(), key, failure.getMessage());
+                return failure;
+            }
+            throw failure.toGatewayException();
+        }
+    }
+
     private RemoteTurn start(ChatTurn turn, ResolvedModel model, RemoteCredential credential, String base,
                              CircuitBreaker breaker) {
         RemoteHttpRequest request = requests.chat(turn, model.key(), credential, base);
@@ -251,21 +292,43 @@ public class RemoteChatBackend implements ChatBackend, AutoCloseable {
         return attempt;
     }
 
-    private ChatEvent awaitFirst(RemoteTurn attempt) {
+    /** Waits for the first event in short slices, so a client that left is noticed within a fraction of a second. */
+    private ChatEvent awaitFirst(RemoteTurn attempt, java.util.function.BooleanSupplier abandoned) {
+        long deadline = System.nanoTime() + settings.firstByteTimeout().toNanos();
         try {
-            return attempt.awaitFirst(settings.firstByteTimeout());
+            while (true) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return null;
+                }
+                ChatEvent e = attempt.awaitFirst(Duration.ofNanos(Math.min(left, 200_000_000L)));
+                if (e != null) {
+                    return e;
+                }
+                if (abandoned.getAsBoolean()) {
+                    throw new GatewayException(ErrorKind.INTERNAL, "client disconnected");
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            attempt.cancel("interrupted");
             throw new GatewayException(ErrorKind.INTERNAL, "interrupted while waiting for Lingma", e);
         }
     }
 
-    private static void pause(Integer seconds) {
+    /** Waits out a "busy" answer's Retry-After (at most 10 s), giving up when the client left. */
+    private static void pause(Integer seconds, java.util.function.BooleanSupplier abandoned) {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds == null ? 2 : Math.min(10,
+                Math.max(1, seconds)));
         try {
-            TimeUnit.SECONDS.sleep(seconds == null ? 2 : Math.min(10, Math.max(1, seconds)));
+            while (System.nanoTime() < until) {
+                if (abandoned.getAsBoolean()) {
+                    throw new GatewayException(ErrorKind.INTERNAL, "client disconnected");
+                }
+                TimeUnit.MILLISECONDS.sleep(Math.min(200, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            throw new GatewayException(ErrorKind.INTERNAL, "interrupted while waiting to retry Lingma", e);
         }
     }
 
@@ -300,11 +363,17 @@ public class RemoteChatBackend implements ChatBackend, AutoCloseable {
     }
 
     private void refreshModelsInBackground() {
+        // one refresh at a time: while the list cannot be fetched, requests must not pile up GETs
+        if (!refreshing.compareAndSet(false, true)) {
+            return;
+        }
         attempts.execute(() -> {
             try {
                 models();
             } catch (RuntimeException e) {
                 LOG.debug("background model-list refresh failed: {}", e.getMessage());
+            } finally {
+                refreshing.set(false);
             }
         });
     }

@@ -12,7 +12,6 @@ import org.apache.hc.core5.http.HttpResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -41,18 +40,22 @@ public class RemoteHttpTransport implements HttpClientConfigurer, HttpActivityLi
     private final Supplier<RemoteSseParser> parsers;
     private final ScheduledExecutorService timer;
     private final Duration doneGrace;
+    private final int maxLineChars;
 
     /**
      * @param parsers   a new SSE parser per response
      * @param timer     scheduler for the done-grace abort
      * @param doneGrace how long a stream may stay open after its end marker before it is dropped
      *                  ({@code gateway.remote.done-grace})
+     * @param maxLineChars longest SSE line read into memory ({@code gateway.remote.max-sse-line}); longer is a
+     *                     protocol failure
      */
     public RemoteHttpTransport(Supplier<RemoteSseParser> parsers, ScheduledExecutorService timer,
-                               Duration doneGrace) {
+                               Duration doneGrace, int maxLineChars) {
         this.parsers = parsers;
         this.timer = timer;
         this.doneGrace = doneGrace;
+        this.maxLineChars = maxLineChars;
     }
 
     @Override
@@ -99,7 +102,10 @@ public class RemoteHttpTransport implements HttpClientConfigurer, HttpActivityLi
             return;
         }
         if (status != 200 || contentType.toLowerCase(java.util.Locale.ROOT).startsWith("text/html")) {
+            turn.onStream(body);
             turn.fail(RemoteFailure.fromHttpStatus(status, contentType, readBounded(body)));
+            // the rest of an error body is not worth reading: drop the connection
+            turn.abortStream();
             return;
         }
         if (body == null) {
@@ -110,7 +116,10 @@ public class RemoteHttpTransport implements HttpClientConfigurer, HttpActivityLi
         RemoteSseParser parser = parsers.get();
         java.util.concurrent.atomic.AtomicBoolean graceExpired = new java.util.concurrent.atomic.AtomicBoolean();
         ScheduledFuture<?> graceAbort = null;
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
+        boolean eof = false;
+        try {
+            BoundedLineReader reader = new BoundedLineReader(new InputStreamReader(body, StandardCharsets.UTF_8),
+                    maxLineChars);
             String line;
             while ((line = reader.readLine()) != null) {
                 parser.onLine(line).forEach(turn::offer);
@@ -125,6 +134,7 @@ public class RemoteHttpTransport implements HttpClientConfigurer, HttpActivityLi
                     }, doneGrace.toMillis(), TimeUnit.MILLISECONDS);
                 }
             }
+            eof = true;
             parser.onEof().forEach(turn::offer);
         } catch (RemoteFailure failure) {
             turn.fail(failure);
@@ -138,6 +148,19 @@ public class RemoteHttpTransport implements HttpClientConfigurer, HttpActivityLi
             if (graceAbort != null) {
                 graceAbort.cancel(false);
             }
+            if (!eof) {
+                // closing an unfinished stream would read it to its end first: drop the connection instead
+                turn.abortStream();
+            }
+            closeQuietly(body);
+        }
+    }
+
+    private static void closeQuietly(InputStream body) {
+        try {
+            body.close();
+        } catch (IOException e) {
+            LOG.debug("closing the Lingma stream failed", e);
         }
     }
 
@@ -153,7 +176,7 @@ public class RemoteHttpTransport implements HttpClientConfigurer, HttpActivityLi
         if (body == null) {
             return "";
         }
-        try (body) {
+        try {
             return new String(body.readNBytes(MAX_ERROR_BODY), StandardCharsets.UTF_8);
         } catch (IOException e) {
             return "";

@@ -81,8 +81,12 @@ public final class RemoteTurn implements RetryableTurn {
             terminalOffered = true;
             queue.offer(event);
         } else if (!queue.offer(event)) {
-            fail(new RemoteFailure(RemoteFailure.Kind.TRANSIENT, "client reads too slowly; upstream buffer full"));
-            cancel("buffer full");
+            // the client reads too slowly: not the model's fault, so no RemoteFailure for the breakers
+            terminalOffered = true;
+            queue.clear();
+            queue.offer(new ChatEvent.Failure(new GatewayException(ErrorKind.INTERNAL,
+                    "client reads too slowly; upstream buffer full")));
+            cancelUpstream();
         }
     }
 
@@ -193,6 +197,11 @@ public final class RemoteTurn implements RetryableTurn {
             queue.offer(new ChatEvent.Failure(new GatewayException(ErrorKind.INTERNAL,
                     "turn cancelled by the gateway: " + reason)));
         }
+        cancelUpstream();
+    }
+
+    private void cancelUpstream() {
+        cancelled = true;
         Cancellable r = request;
         if (r != null) {
             r.cancel();
