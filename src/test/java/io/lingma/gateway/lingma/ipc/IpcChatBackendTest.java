@@ -1,8 +1,6 @@
 package io.lingma.gateway.lingma.ipc;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.lingma.gateway.chat.ApiProtocol;
 import io.lingma.gateway.chat.ChatEvent;
 import io.lingma.gateway.chat.ChatMessage;
 import io.lingma.gateway.chat.ChatTurn;
@@ -10,21 +8,15 @@ import io.lingma.gateway.chat.FinishReason;
 import io.lingma.gateway.chat.ModelInfo;
 import io.lingma.gateway.chat.ResolvedModel;
 import io.lingma.gateway.chat.TokenEstimator;
-import io.lingma.gateway.chat.ToolChoice;
 import io.lingma.gateway.chat.ToolDefinition;
 import io.lingma.gateway.chat.UpstreamTurn;
 import io.lingma.gateway.error.ErrorKind;
 import io.lingma.gateway.error.GatewayException;
-import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -34,90 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-class IpcChatBackendTest {
-
-    private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final ResolvedModel MODEL =
-            new ResolvedModel("dashscope_qwen3_coder", "Qwen3-Coder", "Qwen3-Coder", false);
-
-    @TempDir
-    Path tmp;
-
-    private Vertx vertx;
-    private FakeLingmaPeer peer;
-    private LingmaIpcClient client;
-    private IpcChatBackend backend;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        vertx = Vertx.vertx();
-        peer = FakeLingmaPeer.start(vertx);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (backend != null) {
-            backend.close();
-        }
-        if (client != null) {
-            client.close();
-        }
-        if (peer != null) {
-            peer.close();
-        }
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
-
-    private IpcSettings.Builder settings() {
-        return IpcSettings.defaults().toBuilder().wsUrl(peer.url()).cwd(tmp.resolve("agent-cwd"))
-                .sessionMode(IpcSettings.SessionMode.FRESH).shellType("zsh");
-    }
-
-    private void startBackend(IpcSettings settings) {
-        IpcEndpointDiscovery discovery = new IpcEndpointDiscovery(settings, MAPPER, tmp, Map.of(), "Linux",
-                pid -> true);
-        client = new LingmaIpcClient(vertx, MAPPER, settings, discovery);
-        backend = new IpcChatBackend(client, settings, new TokenEstimator(), false, null);
-        backend.start();
-    }
-
-    static ChatTurn turn(List<ChatMessage> messages, List<ToolDefinition> tools) {
-        return new ChatTurn("req-1", ApiProtocol.OPENAI_CHAT, "Qwen3-Coder", "", messages, tools, ToolChoice.AUTO,
-                true, null, true, false, null, null, List.of(), null, "-");
-    }
-
-    static ChatTurn turn(String... userTexts) {
-        List<ChatMessage> messages = new ArrayList<>();
-        for (String t : userTexts) {
-            messages.add(ChatMessage.user(t));
-        }
-        return turn(messages, List.of());
-    }
-
-    static List<ChatEvent> drain(UpstreamTurn t) throws InterruptedException {
-        List<ChatEvent> events = new ArrayList<>();
-        while (true) {
-            ChatEvent e = t.next(Duration.ofSeconds(10));
-            assertThat(e).as("event within 10 s").isNotNull();
-            events.add(e);
-            if (e.terminal()) {
-                return events;
-            }
-        }
-    }
-
-    static String text(List<ChatEvent> events) {
-        StringBuilder sb = new StringBuilder();
-        events.stream().filter(e -> e instanceof ChatEvent.TextDelta)
-                .forEach(e -> sb.append(((ChatEvent.TextDelta) e).text()));
-        return sb.toString();
-    }
-
-    static GatewayException failure(List<ChatEvent> events) {
-        ChatEvent last = events.get(events.size() - 1);
-        assertThat(last).isInstanceOf(ChatEvent.Failure.class);
-        return ((ChatEvent.Failure) last).error();
-    }
+class IpcChatBackendTest extends IpcBackendTestSupport {
 
     @Test
     void normalTurnStreamsThoughtTextUsageAndFinishThenDeletesTheFreshSession() throws Exception {

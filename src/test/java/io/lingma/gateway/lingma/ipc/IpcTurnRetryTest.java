@@ -1,59 +1,35 @@
 package io.lingma.gateway.lingma.ipc;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lingma.gateway.chat.ChatEvent;
 import io.lingma.gateway.chat.ChatMessage;
 import io.lingma.gateway.chat.ChatRole;
 import io.lingma.gateway.chat.ChatTurn;
 import io.lingma.gateway.chat.FinishReason;
 import io.lingma.gateway.chat.ImageInput;
-import io.lingma.gateway.chat.ResolvedModel;
 import io.lingma.gateway.chat.RetryableTurn;
 import io.lingma.gateway.chat.TokenEstimator;
 import io.lingma.gateway.chat.UpstreamTurn;
 import io.lingma.gateway.error.ErrorKind;
 import io.lingma.gateway.error.GatewayException;
-import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import static io.lingma.gateway.lingma.ipc.IpcChatBackendTest.drain;
-import static io.lingma.gateway.lingma.ipc.IpcChatBackendTest.failure;
-import static io.lingma.gateway.lingma.ipc.IpcChatBackendTest.text;
-import static io.lingma.gateway.lingma.ipc.IpcChatBackendTest.turn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /** The tool-emulation retry of an IPC turn (client-api.md §10.8 step 3, lingma-ipc.md §6.2). */
-class IpcTurnRetryTest {
+class IpcTurnRetryTest extends IpcBackendTestSupport {
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final ResolvedModel MODEL =
-            new ResolvedModel("dashscope_qwen3_coder", "Qwen3-Coder", "Qwen3-Coder", false);
     private static final String INSTRUCTION = "You MUST answer with a tool call now.";
 
-    @TempDir
-    Path tmp;
-
-    private Vertx vertx;
-    private FakeLingmaPeer peer;
-    private LingmaIpcClient client;
-    private IpcChatBackend backend;
-
     @BeforeEach
-    void setUp() throws Exception {
-        vertx = Vertx.vertx();
-        peer = FakeLingmaPeer.start(vertx);
+    void refuseFirstAnswerOnRetry() {
         // first attempt refuses, the retry (gw-retry-… request id) answers with the call
         peer.on("session/prompt", (c, m) -> {
             if (isRetry(m)) {
@@ -64,32 +40,32 @@ class IpcTurnRetryTest {
         });
     }
 
-    @AfterEach
-    void tearDown() throws Exception {
-        if (backend != null) {
-            backend.close();
-        }
-        if (client != null) {
-            client.close();
-        }
-        if (peer != null) {
-            peer.close();
-        }
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
-
     private void startBackend(IpcSettings.SessionMode mode, Duration setupTimeout) {
-        IpcSettings settings = IpcSettings.defaults().toBuilder().wsUrl(peer.url()).cwd(tmp.resolve("agent-cwd"))
-                .sessionMode(mode).shellType("zsh").setupTimeout(setupTimeout).build();
-        IpcEndpointDiscovery discovery = new IpcEndpointDiscovery(settings, MAPPER, tmp, Map.of(), "Linux",
-                pid -> true);
-        client = new LingmaIpcClient(vertx, MAPPER, settings, discovery);
-        backend = new IpcChatBackend(client, settings, new TokenEstimator(), false, null);
-        backend.start();
+        startBackend(settings().sessionMode(mode).setupTimeout(setupTimeout).build());
     }
 
     private void startBackend(IpcSettings.SessionMode mode) {
         startBackend(mode, Duration.ofSeconds(5));
+    }
+
+    /** A turn whose first answer refused, and its retry, which has streamed "working" and then stays open. */
+    private record Running(RetryableTurn original, UpstreamTurn retry) {
+    }
+
+    private Running refusedThenWorkingRetry(IpcSettings.SessionMode mode) throws InterruptedException {
+        startBackend(mode);
+        peer.on("session/prompt", (c, m) -> {
+            if (isRetry(m)) {
+                c.chunk(m, "agent_message_chunk", "working");
+            } else {
+                c.normalTurn(m, "I cannot run commands");
+            }
+        });
+        RetryableTurn t = (RetryableTurn) backend.open(turn("Hi"), MODEL);
+        drain(t);
+        UpstreamTurn retry = t.retry(INSTRUCTION);
+        assertThat(retry.next(Duration.ofSeconds(10))).isEqualTo(new ChatEvent.TextDelta("working"));
+        return new Running(t, retry);
     }
 
     private static boolean isRetry(JsonNode prompt) {
@@ -290,18 +266,9 @@ class IpcTurnRetryTest {
 
     @Test
     void cancellingTheOriginalDuringTheRetryCancelsTheRetryAndDeletesTheSession() throws Exception {
-        startBackend(IpcSettings.SessionMode.FRESH);
-        peer.on("session/prompt", (c, m) -> {
-            if (isRetry(m)) {
-                c.chunk(m, "agent_message_chunk", "working");
-            } else {
-                c.normalTurn(m, "I cannot run commands");
-            }
-        });
-        RetryableTurn t = (RetryableTurn) backend.open(turn("Hi"), MODEL);
-        drain(t);
-        UpstreamTurn retry = t.retry(INSTRUCTION);
-        assertThat(retry.next(Duration.ofSeconds(10))).isEqualTo(new ChatEvent.TextDelta("working"));
+        Running running = refusedThenWorkingRetry(IpcSettings.SessionMode.FRESH);
+        RetryableTurn t = running.original();
+        UpstreamTurn retry = running.retry();
         String sid = FakeLingmaPeer.sid(lastPrompt());
 
         t.cancel("client disconnected");
@@ -319,18 +286,9 @@ class IpcTurnRetryTest {
 
     @Test
     void closingTheOriginalClosesARunningRetry() throws Exception {
-        startBackend(IpcSettings.SessionMode.REUSE);
-        peer.on("session/prompt", (c, m) -> {
-            if (isRetry(m)) {
-                c.chunk(m, "agent_message_chunk", "working");
-            } else {
-                c.normalTurn(m, "I cannot run commands");
-            }
-        });
-        RetryableTurn t = (RetryableTurn) backend.open(turn("Hi"), MODEL);
-        drain(t);
-        UpstreamTurn retry = t.retry(INSTRUCTION);
-        assertThat(retry.next(Duration.ofSeconds(10))).isEqualTo(new ChatEvent.TextDelta("working"));
+        Running running = refusedThenWorkingRetry(IpcSettings.SessionMode.REUSE);
+        RetryableTurn t = running.original();
+        UpstreamTurn retry = running.retry();
         t.close();
         assertThat(failure(drain(retry)).kind()).isEqualTo(ErrorKind.INTERNAL);
         await().atMost(5, TimeUnit.SECONDS).until(() -> peer.received("session/cancel").size() == 1

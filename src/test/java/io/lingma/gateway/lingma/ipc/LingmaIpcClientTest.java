@@ -1,12 +1,7 @@
 package io.lingma.gateway.lingma.ipc;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lingma.gateway.chat.ModelInfo;
-import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,31 +12,7 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-class LingmaIpcClientTest {
-
-    private static final ObjectMapper MAPPER = new ObjectMapper();
-
-    @TempDir
-    Path tmp;
-
-    private Vertx vertx;
-    private FakeLingmaPeer peer;
-    private LingmaIpcClient client;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        vertx = Vertx.vertx();
-        peer = FakeLingmaPeer.start(vertx);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (client != null) {
-            client.close();
-        }
-        peer.close();
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
+class LingmaIpcClientTest extends IpcBackendTestSupport {
 
     private LingmaIpcClient client(IpcSettings settings) {
         return new LingmaIpcClient(vertx, MAPPER, settings,
