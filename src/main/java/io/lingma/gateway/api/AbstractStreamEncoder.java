@@ -21,8 +21,8 @@ public abstract class AbstractStreamEncoder implements StreamEncoder {
     protected final ApiJson json;
     /** Settings in force for this response. */
     protected final ApiSettings settings;
-    /** The gateway's input-token estimate (client-api.md §12), the last usage fallback. */
-    protected final long promptTokenEstimate;
+    /** The gateway's input-token estimate (client-api.md §12), computed on first use; the last usage fallback. */
+    protected final java.util.function.LongSupplier promptTokenEstimate;
     private boolean started;
     private boolean closed;
     private Usage reported;
@@ -30,9 +30,10 @@ public abstract class AbstractStreamEncoder implements StreamEncoder {
     /**
      * @param json                JSON helper
      * @param settings            settings in force
-     * @param promptTokenEstimate estimated input tokens
+     * @param promptTokenEstimate supplies the estimated input tokens
      */
-    protected AbstractStreamEncoder(ApiJson json, ApiSettings settings, long promptTokenEstimate) {
+    protected AbstractStreamEncoder(ApiJson json, ApiSettings settings,
+                                    java.util.function.LongSupplier promptTokenEstimate) {
         this.json = json;
         this.settings = settings;
         this.promptTokenEstimate = promptTokenEstimate;
@@ -114,7 +115,7 @@ public abstract class AbstractStreamEncoder implements StreamEncoder {
         if (result != null && result.usage() != null) {
             return result.usage();
         }
-        return new Usage(promptTokenEstimate, 0, 0, 0, true);
+        return new Usage(promptTokenEstimate.getAsLong(), 0, 0, 0, true);
     }
 
     /** @return whether {@link #error} emits the opening frames first when the stream was not started */

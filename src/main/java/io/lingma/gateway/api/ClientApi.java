@@ -48,7 +48,20 @@ public interface ClientApi {
      *                            frame needs input usage before the upstream reported any
      * @return a new, single-use encoder
      */
-    StreamEncoder streamEncoder(ChatTurn turn, ResolvedModel model, long promptTokenEstimate);
+    default StreamEncoder streamEncoder(ChatTurn turn, ResolvedModel model, long promptTokenEstimate) {
+        return streamEncoder(turn, model, () -> promptTokenEstimate);
+    }
+
+    /**
+     * As {@link #streamEncoder(ChatTurn, ResolvedModel, long)}, computing the estimate only when a frame needs it
+     * (tokenizing a long history costs milliseconds; Lingma's own usage report usually makes it unnecessary).
+     *
+     * @param turn                the normalised request
+     * @param model               the model that answers
+     * @param promptTokenEstimate supplies the input-token estimate on first use
+     * @return a new, single-use encoder
+     */
+    StreamEncoder streamEncoder(ChatTurn turn, ResolvedModel model, java.util.function.LongSupplier promptTokenEstimate);
 
     /**
      * Renders an error as this API's error envelope (client-api.md §2.7).

@@ -121,7 +121,7 @@ public class ChatService {
             upstream.close();
             throw e;
         }
-        return new OpenedTurn(turn, upstream, head, promptTokens(turn));
+        return new OpenedTurn(turn, upstream, head, () -> promptTokens(turn));
     }
 
     /**
@@ -148,7 +148,7 @@ public class ChatService {
      *                          within the first-output timeout or the request timeout elapsed
      */
     public ChatResult collect(OpenedTurn turn) {
-        ResultAggregator agg = new ResultAggregator(turn.promptTokenEstimate(), estimator);
+        ResultAggregator agg = new ResultAggregator(turn::promptTokenEstimate, estimator);
         TurnClock clock = clock();
         try (turn) {
             while (true) {

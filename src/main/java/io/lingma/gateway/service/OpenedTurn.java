@@ -20,19 +20,22 @@ public final class OpenedTurn implements UpstreamTurn {
     private final ChatTurn request;
     private final UpstreamTurn upstream;
     private final Deque<ChatEvent> head;
-    private final long promptTokenEstimate;
+    private final java.util.function.LongSupplier estimator;
+    private long promptTokenEstimate = -1;
 
     /**
      * @param request             the normalised request
      * @param upstream            the running upstream turn
      * @param head                events read while opening, in order
-     * @param promptTokenEstimate estimated input tokens, for stream headers such as Anthropic {@code message_start}
+     * @param estimator           computes the estimated input tokens (for stream headers such as Anthropic
+     *                            {@code message_start}, and usage when Lingma reports none); called at most once
      */
-    public OpenedTurn(ChatTurn request, UpstreamTurn upstream, List<ChatEvent> head, long promptTokenEstimate) {
+    public OpenedTurn(ChatTurn request, UpstreamTurn upstream, List<ChatEvent> head,
+                      java.util.function.LongSupplier estimator) {
         this.request = request;
         this.upstream = upstream;
         this.head = new ArrayDeque<>(head);
-        this.promptTokenEstimate = promptTokenEstimate;
+        this.estimator = estimator;
     }
 
     /** @return the request this turn answers */
@@ -40,8 +43,11 @@ public final class OpenedTurn implements UpstreamTurn {
         return request;
     }
 
-    /** @return estimated input tokens */
-    public long promptTokenEstimate() {
+    /** @return estimated input tokens, computed on the first call (tokenizing a long history takes ms) */
+    public synchronized long promptTokenEstimate() {
+        if (promptTokenEstimate < 0) {
+            promptTokenEstimate = estimator.getAsLong();
+        }
         return promptTokenEstimate;
     }
 

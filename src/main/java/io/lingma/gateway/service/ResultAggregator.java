@@ -20,17 +20,17 @@ public final class ResultAggregator {
     private final StringBuilder text = new StringBuilder();
     private final StringBuilder thinking = new StringBuilder();
     private final List<ToolCall> toolCalls = new ArrayList<>();
-    private final long promptTokenEstimate;
+    private final java.util.function.LongSupplier promptTokenEstimate;
     private final TokenEstimator estimator;
     private Usage usage;
     private ChatEvent.ContextUsage contextUsage;
     private boolean content;
 
     /**
-     * @param promptTokenEstimate estimated input tokens, used when no usage is reported
+     * @param promptTokenEstimate supplies the estimated input tokens; asked only when no usage is reported
      * @param estimator           the token estimator
      */
-    public ResultAggregator(long promptTokenEstimate, TokenEstimator estimator) {
+    public ResultAggregator(java.util.function.LongSupplier promptTokenEstimate, TokenEstimator estimator) {
         this.promptTokenEstimate = promptTokenEstimate;
         this.estimator = estimator;
     }
@@ -77,7 +77,7 @@ public final class ResultAggregator {
         if (u == null) {
             StringBuilder out = new StringBuilder(text).append(thinking);
             toolCalls.forEach(c -> out.append(c.arguments()));
-            u = new Usage(promptTokenEstimate, estimator.estimate(out.toString()), 0, 0, true);
+            u = new Usage(promptTokenEstimate.getAsLong(), estimator.estimate(out.toString()), 0, 0, true);
         }
         return new ChatResult(text.toString(), thinking.toString(), toolCalls, finish, u, contextUsage, model);
     }

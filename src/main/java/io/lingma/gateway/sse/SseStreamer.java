@@ -67,8 +67,8 @@ public class SseStreamer {
         ApiProtocol protocol = turn.request().protocol();
         StreamEncoder encoder = null;
         try (turn) {
-            encoder = apis.get(protocol).streamEncoder(turn.request(), turn.model(), turn.promptTokenEstimate());
-            ResultAggregator agg = new ResultAggregator(turn.promptTokenEstimate(), chat.estimator());
+            encoder = apis.get(protocol).streamEncoder(turn.request(), turn.model(), turn::promptTokenEstimate);
+            ResultAggregator agg = new ResultAggregator(turn::promptTokenEstimate, chat.estimator());
             ChatService.TurnClock clock = chat.clock();
             commit(response, exchange, protocol, turn);
             write(response, client, encoder.start());

@@ -100,7 +100,8 @@ public final class AnthropicMessagesApi extends AbstractClientApi {
 
     /** Creates the event-stream encoder of client-api.md §6.3 for one response. */
     @Override
-    public StreamEncoder streamEncoder(ChatTurn turn, ResolvedModel model, long promptTokenEstimate) {
+    public StreamEncoder streamEncoder(ChatTurn turn, ResolvedModel model,
+                                       java.util.function.LongSupplier promptTokenEstimate) {
         return new AnthropicMessagesStreamEncoder(json, envelopes, settings, turn,
                 Turns.modelId(turn, model, settings), promptTokenEstimate);
     }

@@ -37,7 +37,7 @@ final class AnthropicMessagesStreamEncoder extends AbstractStreamEncoder {
     private final StringBuilder thinking = new StringBuilder();
 
     AnthropicMessagesStreamEncoder(ApiJson json, ErrorEnvelopes envelopes, ApiSettings settings, ChatTurn turn,
-                                   String model, long promptTokenEstimate) {
+                                   String model, java.util.function.LongSupplier promptTokenEstimate) {
         super(json, settings, promptTokenEstimate);
         this.envelopes = envelopes;
         this.turn = turn;
@@ -55,7 +55,7 @@ final class AnthropicMessagesStreamEncoder extends AbstractStreamEncoder {
         message.putNull("stop_reason");
         message.putNull("stop_sequence");
         ObjectNode usage = message.putObject("usage");
-        usage.put("input_tokens", Math.max(0, promptTokenEstimate));
+        usage.put("input_tokens", Math.max(0, promptTokenEstimate.getAsLong()));
         usage.put("output_tokens", 0);
         ObjectNode start = event("message_start");
         start.set("message", message);

@@ -104,7 +104,8 @@ public final class OpenAiChatApi extends AbstractClientApi {
      * Creates the {@code chat.completion.chunk} encoder of client-api.md §4.3/§4.4 for one response.
      */
     @Override
-    public StreamEncoder streamEncoder(ChatTurn turn, ResolvedModel model, long promptTokenEstimate) {
+    public StreamEncoder streamEncoder(ChatTurn turn, ResolvedModel model,
+                                       java.util.function.LongSupplier promptTokenEstimate) {
         return new OpenAiChatStreamEncoder(json, envelopes, settings, turn, Turns.modelId(turn, model, settings),
                 clock.instant().getEpochSecond(), promptTokenEstimate);
     }

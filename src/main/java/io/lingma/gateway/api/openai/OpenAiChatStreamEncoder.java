@@ -33,7 +33,7 @@ final class OpenAiChatStreamEncoder extends AbstractStreamEncoder {
     private final boolean includeUsage;
 
     OpenAiChatStreamEncoder(ApiJson json, ErrorEnvelopes envelopes, ApiSettings settings, ChatTurn turn,
-                            String model, long created, long promptTokenEstimate) {
+                            String model, long created, java.util.function.LongSupplier promptTokenEstimate) {
         super(json, settings, promptTokenEstimate);
         this.envelopes = envelopes;
         this.model = model;

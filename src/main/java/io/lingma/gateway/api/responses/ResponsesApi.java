@@ -105,7 +105,8 @@ public final class ResponsesApi extends AbstractClientApi {
 
     /** Creates the {@code response.*} event-stream encoder of client-api.md §5.4 for one response. */
     @Override
-    public StreamEncoder streamEncoder(ChatTurn turn, ResolvedModel model, long promptTokenEstimate) {
+    public StreamEncoder streamEncoder(ChatTurn turn, ResolvedModel model,
+                                       java.util.function.LongSupplier promptTokenEstimate) {
         return new ResponsesStreamEncoder(json, settings, output, turn, tools(turn),
                 Turns.modelId(turn, model, settings), clock.instant().getEpochSecond(), promptTokenEstimate);
     }

@@ -69,7 +69,7 @@ final class ResponsesStreamEncoder extends AbstractStreamEncoder {
     private long sequence;
 
     ResponsesStreamEncoder(ApiJson json, ApiSettings settings, ResponsesOutput output, ChatTurn turn,
-                           ResponsesTools tools, String model, long createdAt, long promptTokenEstimate) {
+                           ResponsesTools tools, String model, long createdAt, java.util.function.LongSupplier promptTokenEstimate) {
         super(json, settings, promptTokenEstimate);
         this.output = output;
         this.turn = turn;
