@@ -12,7 +12,8 @@ import io.lingma.gateway.api.responses.ResponsesApi;
 import io.lingma.gateway.chat.ChatBackend;
 import io.lingma.gateway.chat.Ids;
 import io.lingma.gateway.chat.TokenEstimator;
-import io.lingma.gateway.error.UpstreamFaultException;
+import io.lingma.gateway.error.ErrorKind;
+import io.lingma.gateway.error.GatewayException;
 import io.lingma.gateway.http.ErrorResponder;
 import io.lingma.gateway.http.HttpLifecycle;
 import io.lingma.gateway.http.VertxRouterSetup;
@@ -87,6 +88,7 @@ public class GatewayConfiguration implements CamelConfiguration {
     private OpenAiChatApi openAi;
     private AnthropicMessagesApi anthropic;
     private ResponsesApi responsesApi;
+    private boolean shutDown;
 
     @Override
     public void configure(CamelContext camelContext) throws Exception {
@@ -105,7 +107,7 @@ public class GatewayConfiguration implements CamelConfiguration {
      * @param ctx the Camel context
      * @return the Vert.x instance
      */
-    @BindToRegistry(value = "vertx", destroyMethod = "close")
+    @BindToRegistry("vertx")
     public Vertx vertx(CamelContext ctx) {
         init(ctx);
         return vertx();
@@ -118,14 +120,14 @@ public class GatewayConfiguration implements CamelConfiguration {
     }
 
     /** @return the running built-in Lingma simulator when {@code gateway.backend=simulator}, else null (not bound) */
-    @BindToRegistry(value = "lingmaSimulator", destroyMethod = "stop")
+    @BindToRegistry("lingmaSimulator")
     public LingmaSimulator lingmaSimulator(CamelContext ctx) {
         init(ctx);
         return simulator();
     }
 
     /** @return the built-in remote-API simulator when {@code gateway.remote.simulator=true}, else null */
-    @BindToRegistry(value = "remoteSimulator", destroyMethod = "stop")
+    @BindToRegistry("remoteSimulator")
     public RemoteSimulator remoteSimulatorBean(CamelContext ctx) {
         init(ctx);
         return remoteSimulator();
@@ -140,10 +142,67 @@ public class GatewayConfiguration implements CamelConfiguration {
     }
 
     /** @return the upstream backend selected by {@code gateway.backend} */
-    @BindToRegistry(value = "chatBackend", destroyMethod = "close")
+    @BindToRegistry("chatBackend")
     public ChatBackend chatBackend(CamelContext ctx) {
         init(ctx);
         return backend();
+    }
+
+    /**
+     * The one destroy hook for the backend, the simulators and Vert.x. The registry destroys beans in binding
+     * order, which follows reflection and is not fixed, so separate destroy methods could stop the simulator or
+     * Vert.x before the backend had deleted its Lingma sessions; this closes them in dependency order instead.
+     *
+     * @param ctx the Camel context
+     * @return the shutdown sequence (run by the registry after the routes and the HTTP server stopped)
+     */
+    @BindToRegistry(value = "gatewayShutdown", destroyMethod = "close")
+    public Shutdown gatewayShutdown(CamelContext ctx) {
+        init(ctx);
+        return new Shutdown();
+    }
+
+    /** Closes the backend (which deletes its sessions over the still-open connection), the simulators, Vert.x. */
+    public final class Shutdown implements AutoCloseable {
+
+        private Shutdown() {
+        }
+
+        /** Runs the sequence once; later calls do nothing. */
+        @Override
+        public void close() {
+            ChatBackend b;
+            LingmaSimulator sim;
+            RemoteSimulator remoteSim;
+            Vertx v;
+            synchronized (GatewayConfiguration.this) {
+                if (shutDown) {
+                    return;
+                }
+                shutDown = true;
+                b = backend;
+                sim = simulator;
+                remoteSim = remoteSimulator;
+                v = vertx;
+            }
+            closeQuietly("backend", b instanceof AutoCloseable c ? c : null);
+            closeQuietly("Lingma simulator", sim);
+            closeQuietly("remote simulator", remoteSim);
+            if (v != null) {
+                v.close();
+            }
+        }
+
+        private void closeQuietly(String what, AutoCloseable closeable) {
+            if (closeable == null) {
+                return;
+            }
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                org.slf4j.LoggerFactory.getLogger(GatewayConfiguration.class).warn("closing the {} failed", what, e);
+            }
+        }
     }
 
     /** @return the breaker used by the {@code lingma-breaker} circuit-breaker EIP */
@@ -302,6 +361,9 @@ public class GatewayConfiguration implements CamelConfiguration {
                 IpcEndpointDiscovery.forSystem(settings, mapper()));
         IpcChatBackend ipc = new IpcChatBackend(client, settings, new TokenEstimator(), onSimulator,
                 toolEmulation()::contractFor);
+        // one lost connection is one breaker failure, however many turns it ended (their failures are not counted)
+        client.onConnectionLost(cause -> chatService().recordSharedFault(new GatewayException(
+                ErrorKind.UPSTREAM_INCOMPLETE, "Lingma IPC connection lost: " + cause.getMessage(), cause)));
         ipc.start();
         return new ClosingBackend(ipc, () -> {
             ipc.close();
@@ -377,16 +439,16 @@ public class GatewayConfiguration implements CamelConfiguration {
         if (breaker == null) {
             CircuitBreakerConfig config = CircuitBreakerConfig.custom()
                     .failureRateThreshold(props.integer("gateway.breaker.failure-rate-threshold", 50))
-                    .slidingWindowSize(props.integer("gateway.breaker.sliding-window-size", 10))
-                    .minimumNumberOfCalls(props.integer("gateway.breaker.minimum-number-of-calls", 5))
+                    .slidingWindowSize(props.integer("gateway.breaker.sliding-window-size", 20))
+                    .minimumNumberOfCalls(props.integer("gateway.breaker.minimum-number-of-calls", 10))
                     .waitDurationInOpenState(props.duration("gateway.breaker.wait-duration-in-open-state",
                             Duration.ofSeconds(30)))
                     .permittedNumberOfCallsInHalfOpenState(
                             props.integer("gateway.breaker.permitted-calls-in-half-open-state", 1))
                     .automaticTransitionFromOpenToHalfOpenEnabled(true)
-                    // only upstream faults count; a 4xx is the client's problem, not Lingma's
-                    .recordException(e -> e instanceof UpstreamFaultException
-                            || e.getCause() instanceof UpstreamFaultException)
+                    // only upstream faults count, a shared one (lost connection) once at its source; a 4xx is the
+                    // client's problem, not Lingma's
+                    .recordException(ChatService::countsAsFailure)
                     .build();
             breaker = CircuitBreaker.of("lingma-upstream", config);
         }

@@ -17,6 +17,7 @@ import io.lingma.gateway.chat.TokenEstimator;
 import io.lingma.gateway.chat.UpstreamTurn;
 import io.lingma.gateway.error.ErrorKind;
 import io.lingma.gateway.error.GatewayException;
+import io.lingma.gateway.error.SharedUpstreamFaultException;
 import io.lingma.gateway.error.UpstreamFaultException;
 
 import java.time.Duration;
@@ -195,10 +196,33 @@ public class ChatService {
      */
     public GatewayException recordFault(GatewayException error) {
         GatewayException classified = UpstreamFaultException.classify(error);
-        if (classified instanceof UpstreamFaultException) {
+        if (countsAsFailure(classified)) {
             breaker.onError(0, TimeUnit.NANOSECONDS, classified);
         }
         return classified;
+    }
+
+    /**
+     * Records one upstream event that hit several requests at once (a lost Lingma connection) as one breaker
+     * failure; the requests it failed carry a {@link SharedUpstreamFaultException} and are not counted again.
+     *
+     * @param error what happened (an upstream kind)
+     */
+    public void recordSharedFault(GatewayException error) {
+        breaker.onError(0, TimeUnit.NANOSECONDS, new UpstreamFaultException(error));
+    }
+
+    /**
+     * The breaker's record-exception predicate: upstream faults count, client errors and faults already recorded
+     * at their shared source ({@link #recordSharedFault}) do not.
+     *
+     * @param error a failure of the protected call
+     * @return true when it counts as a breaker failure
+     */
+    public static boolean countsAsFailure(Throwable error) {
+        boolean upstream = error instanceof UpstreamFaultException
+                || error.getCause() instanceof UpstreamFaultException;
+        return upstream && !SharedUpstreamFaultException.isShared(error);
     }
 
     /** @return a new deadline tracker for one response */

@@ -41,6 +41,8 @@ import java.util.regex.PatternSyntaxException;
  *     disconnectAfterChunks: 2       # close the WebSocket after N message chunks (0 = before any chunk)
  *     stallAfterChunks: 1            # send N message chunks, then nothing (no chat_finish, no response) until
  *                                    #   session/cancel, which ends the turn with reason "cancelled"
+ *     transientFaults: true          # error, disconnect and stall hit only the first prompt with a given text; a
+ *                                    #   replay of that text gets the reply without them (a passing fault)
  *     noise: true                    # interleave step callbacks, snapshot/syncAll, title update, foreign-request-id and
  *                                    #   no-_meta updates, tool_call/tool_call_update/plan, a sub-task update and an
  *                                    #   unknown sessionUpdate kind; none of their text belongs to the answer
@@ -72,6 +74,8 @@ import java.util.regex.PatternSyntaxException;
  * @param error                 JSON-RPC error answering {@code session/prompt} instead of a turn
  * @param disconnectAfterChunks close the connection after this many message chunks, ≥ 0
  * @param stallAfterChunks      go silent after this many message chunks, ≥ 0
+ * @param transientFaults       apply {@code error}, {@code disconnectAfterChunks} and {@code stallAfterChunks} to the
+ *                              first prompt with a given text only
  * @param noise                 interleave the §5.5/§5.6 notifications a client must ignore
  * @param serverRequests        server→client requests sent during the turn
  * @param framing               how the turn's outbound frames are packed into WebSocket messages (§10.3)
@@ -81,8 +85,8 @@ public record Scenario(String name, String match, List<String> thoughts, List<St
                        Integer chunkSize, Long chunkDelayMs, Long delayFirstChunkMs, Long thinkingDurationMs,
                        ContextUsage contextUsage, String finishReason, Integer finishStatusCode, String fullAnswer,
                        PromptResponse promptResponse, String stopReason, ErrorReply error,
-                       Integer disconnectAfterChunks, Integer stallAfterChunks, Boolean noise,
-                       List<ServerRequest> serverRequests, Framing framing) {
+                       Integer disconnectAfterChunks, Integer stallAfterChunks, Boolean transientFaults,
+                       Boolean noise, List<ServerRequest> serverRequests, Framing framing) {
 
     /** Prefix turning {@link #match} into a regular expression. */
     public static final String REGEX_PREFIX = "re:";
@@ -149,6 +153,13 @@ public record Scenario(String name, String match, List<String> thoughts, List<St
     /** @return {@link #name} when set, else {@link #match} */
     public String label() {
         return name != null ? name : match;
+    }
+
+    /** @return this scenario without its faults ({@code error}, disconnect, stall): what a replay gets */
+    public Scenario withoutFaults() {
+        return new Scenario(name, match, thoughts, chunks, reply, chunkSize, chunkDelayMs, delayFirstChunkMs,
+                thinkingDurationMs, contextUsage, finishReason, finishStatusCode, fullAnswer, promptResponse,
+                stopReason, null, null, null, transientFaults, noise, serverRequests, framing);
     }
 
     /** @return whether any message or thought content is scripted (else the default reply is streamed) */
@@ -273,6 +284,7 @@ public record Scenario(String name, String match, List<String> thoughts, List<St
         private ErrorReply error;
         private Integer disconnectAfterChunks;
         private Integer stallAfterChunks;
+        private Boolean transientFaults;
         private Boolean noise;
         private final List<ServerRequest> serverRequests = new ArrayList<>();
         private Framing framing;
@@ -332,6 +344,9 @@ public record Scenario(String name, String match, List<String> thoughts, List<St
         /** @param value message chunks before the turn goes silent @return this */
         public Builder stallAfterChunks(int value) { stallAfterChunks = value; return this; }
 
+        /** @param value faults hit only the first prompt with a given text @return this */
+        public Builder transientFaults(boolean value) { transientFaults = value; return this; }
+
         /** @param value interleave ignorable notifications @return this */
         public Builder noise(boolean value) { noise = value; return this; }
 
@@ -348,7 +363,7 @@ public record Scenario(String name, String match, List<String> thoughts, List<St
         public Scenario build() {
             return new Scenario(name, match, thoughts, chunks, reply, chunkSize, chunkDelayMs, delayFirstChunkMs,
                     thinkingDurationMs, contextUsage, finishReason, finishStatusCode, fullAnswer, promptResponse,
-                    stopReason, error, disconnectAfterChunks, stallAfterChunks, noise,
+                    stopReason, error, disconnectAfterChunks, stallAfterChunks, transientFaults, noise,
                     serverRequests.isEmpty() ? null : serverRequests, framing);
         }
     }

@@ -66,11 +66,19 @@ final class SimulatorState {
         this.scenarios = baseline;
     }
 
-    /** @param text the prompt text @return the first matching scenario, or {@code null} for the default reply */
+    /** Texts of prompts that already got the faults of a {@code transientFaults} scenario. */
+    private final Set<String> faultedPrompts = ConcurrentHashMap.newKeySet();
+
+    /**
+     * @param text the prompt text
+     * @return the first matching scenario (without its faults when they are transient and already hit this text),
+     *         or {@code null} for the default reply
+     */
     Scenario match(String text) {
         for (Scenario scenario : scenarios) {
             if (scenario.matches(text)) {
-                return scenario;
+                boolean once = Boolean.TRUE.equals(scenario.transientFaults());
+                return once && !faultedPrompts.add(text) ? scenario.withoutFaults() : scenario;
             }
         }
         return null;

@@ -55,6 +55,10 @@ public final class IpcChatBackend implements ChatBackend, AutoCloseable {
     private final Semaphore turnSlots;
     private final Semaphore stickyLock = new Semaphore(1, true);
     private final Set<CompletableFuture<Void>> pendingDeletes = ConcurrentHashMap.newKeySet();
+    /** Turns from construction until they released their slot; cancelled by {@link #close()}. */
+    private final Set<IpcTurn> openTurns = ConcurrentHashMap.newKeySet();
+    /** One future per {@link IpcTurn#begin()} still running; {@link #close()} waits for them. */
+    private final Set<CompletableFuture<Void>> beginning = ConcurrentHashMap.newKeySet();
     private volatile Sticky sticky;
     private volatile ChatEvent.ContextUsage lastContextUsage;
     private volatile boolean closed;
@@ -157,7 +161,19 @@ public final class IpcChatBackend implements ChatBackend, AutoCloseable {
                 }
             }
             IpcTurn upstream = new IpcTurn(this, turn, model, plan, fullPrompt, lastUserText, images, stickyHeld);
-            upstream.begin();
+            openTurns.add(upstream);
+            CompletableFuture<Void> begun = new CompletableFuture<>();
+            beginning.add(begun);
+            try {
+                upstream.begin();
+            } finally {
+                beginning.remove(begun);
+                begun.complete(null);
+            }
+            if (closed) {
+                // close() ran during the set-up and may not have seen this turn
+                upstream.cancel("the gateway is shutting down");
+            }
             return upstream;
         } catch (RuntimeException e) {
             // IpcTurn releases its own resources when begin() fails; this covers failures before it exists
@@ -218,8 +234,12 @@ public final class IpcChatBackend implements ChatBackend, AutoCloseable {
     }
 
     /**
-     * Deletes every cached session and the sticky session (waits up to {@code gateway.ipc.delete-timeout}); later
-     * {@link #open} calls fail with 503. Idempotent.
+     * Shuts the backend down so that every Lingma session it created is deleted: later {@link #open} calls fail
+     * with 503; turns still open are cancelled (their sessions deleted) and set-ups still running are waited for;
+     * then every cached session and the sticky session are deleted, and all deletions, including those waiting for
+     * a reconnect, are waited for. Blocks up to {@code gateway.ipc.setup-timeout} for the set-ups plus
+     * {@code gateway.ipc.delete-timeout} for the deletions; the connection must stay open until this returns (the
+     * wiring closes the {@link LingmaIpcClient} afterwards). Idempotent.
      */
     @Override
     public void close() {
@@ -227,19 +247,42 @@ public final class IpcChatBackend implements ChatBackend, AutoCloseable {
             return;
         }
         closed = true;
+        for (IpcTurn turn : List.copyOf(openTurns)) {
+            turn.cancel("the gateway is shutting down");
+        }
+        await(beginning, settings.setupTimeout().toNanos(), "not every Lingma turn set-up ended at shutdown");
         sessionCache.clear();
         Sticky s = sticky;
         sticky = null;
         if (s != null) {
             deleteSession(s.sessionId());
         }
-        CompletableFuture<?>[] all = pendingDeletes.toArray(new CompletableFuture<?>[0]);
+        await(pendingDeletes, settings.deleteTimeout().toNanos(), "not every Lingma session was deleted at shutdown");
+    }
+
+    /** Waits until {@code futures} is empty (new members included) or the time is up. */
+    private static void await(Set<CompletableFuture<Void>> futures, long timeoutNanos, String onTimeout) {
+        long deadline = System.nanoTime() + timeoutNanos;
         try {
-            CompletableFuture.allOf(all).get(settings.deleteTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            while (true) {
+                futures.removeIf(CompletableFuture::isDone);
+                if (futures.isEmpty()) {
+                    return;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    LOG.warn("{} ({} left)", onTimeout, futures.size());
+                    return;
+                }
+                CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0]))
+                        .get(left, TimeUnit.NANOSECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            LOG.debug("not every Lingma session was deleted at shutdown: {}", e.toString());
+        } catch (java.util.concurrent.TimeoutException e) {
+            LOG.warn("{} ({} left)", onTimeout, futures.size());
+        } catch (java.util.concurrent.ExecutionException e) {
+            LOG.debug("{}: {}", onTimeout, e.toString());
         }
     }
 
@@ -274,7 +317,8 @@ public final class IpcChatBackend implements ChatBackend, AutoCloseable {
         }
     }
 
-    void releaseSlot(boolean stickyHeld) {
+    void releaseSlot(IpcTurn turn, boolean stickyHeld) {
+        openTurns.remove(turn);
         turnSlots.release();
         if (stickyHeld) {
             stickyLock.release();

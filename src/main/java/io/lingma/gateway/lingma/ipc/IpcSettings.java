@@ -54,7 +54,7 @@ import java.util.Objects;
  * @param sendCancel             {@code gateway.ipc.send-cancel}: send {@code session/cancel} when a turn is
  *                               abandoned; default true
  * @param partialOnDisconnect    {@code gateway.ipc.partial-on-disconnect}: {@code error} (default,
- *                               {@code upstream_incomplete}) or {@code return-partial}
+ *                               {@code upstream_incomplete}), {@code return-partial} or {@code resume}
  * @param cwd                    {@code gateway.ipc.cwd}: agent working directory sent in {@code session/new};
  *                               default {@code ~/.lingma-gateway/agent-cwd}, created on start
  * @param mode                   {@code gateway.ipc.mode}: {@code ai-coding/mode}; default {@code agent}; empty =
@@ -145,10 +145,15 @@ public record IpcSettings(String wsUrl, String wsPath, String wsHeaders, Path ma
         /** Fail with {@code upstream_incomplete}. */
         ERROR,
         /** End the turn normally with the text received. */
-        RETURN_PARTIAL;
+        RETURN_PARTIAL,
+        /**
+         * Reconnect and replay the turn once; the reply continues where it broke off when the replayed reply
+         * repeats the text already produced exactly, else {@code upstream_incomplete}.
+         */
+        RESUME;
 
         /**
-         * @param value {@code error} or {@code return-partial}
+         * @param value {@code error}, {@code return-partial} or {@code resume}
          * @return the policy
          * @throws IllegalArgumentException for anything else
          */

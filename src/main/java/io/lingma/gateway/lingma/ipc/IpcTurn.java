@@ -13,6 +13,7 @@ import io.lingma.gateway.chat.UpstreamTurn;
 import io.lingma.gateway.chat.Usage;
 import io.lingma.gateway.error.ErrorKind;
 import io.lingma.gateway.error.GatewayException;
+import io.lingma.gateway.error.SharedUpstreamFaultException;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +35,10 @@ import java.util.concurrent.TimeoutException;
  * <p>End-of-turn table (§5.7): {@code chat_finish} ends the turn; a {@code session/prompt} error fails it at once;
  * a prompt success with {@code stopReason} ends it after {@code finish-grace} when no {@code chat_finish} follows;
  * a closed connection before any content reconnects and replays once, after text fails with
- * {@code upstream_incomplete} (or returns the partial text); idle and turn timeouts fail with
+ * {@code upstream_incomplete} (or returns the partial text, or with {@code partial-on-disconnect=resume} replays once
+ * and goes on where the reply broke off if the replay repeats it exactly); a lost connection fails its turns with a
+ * {@link SharedUpstreamFaultException}, since the client's connection-loss listener counts it once for the circuit
+ * breaker; the sessions it leaves behind are deleted after the reconnect; idle and turn timeouts fail with
  * {@code upstream_timeout} and send {@code session/cancel} + delete the session.
  *
  * <p>Session lifetime: the turn slot, the sticky lock, the image files and a cleanly finished session are given up
@@ -124,6 +128,12 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
     private String stopReason;
     private final StringBuilder text = new StringBuilder();
     private final StringBuilder thinking = new StringBuilder();
+    /**
+     * While a replay after a lost connection re-produces the text already handed out: how much of {@link #text}
+     * and {@link #thinking} it has repeated so far; -1 when not resuming (or caught up).
+     */
+    private int resumedText = -1;
+    private int resumedThinking = -1;
     private long lastActivityNanos = System.nanoTime();
     private long idleTimer = -1;
     private long deadlineTimer = -1;
@@ -374,16 +384,16 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
             JsonNode update = params.path("update");
             switch (update.path("sessionUpdate").asText("")) {
                 case "agent_message_chunk" -> {
-                    String delta = update.path("content").path("text").asText("");
-                    if (!delta.isEmpty()) {
+                    String delta = unseen(false, update.path("content").path("text").asText(""));
+                    if (delta != null && !delta.isEmpty()) {
                         text.append(delta);
                         contentReceived = true;
                         enqueue(new ChatEvent.TextDelta(delta));
                     }
                 }
                 case "agent_thought_chunk" -> {
-                    String delta = update.path("content").path("text").asText("");
-                    if (!delta.isEmpty()) {
+                    String delta = unseen(true, update.path("content").path("text").asText(""));
+                    if (delta != null && !delta.isEmpty()) {
                         thinking.append(delta);
                         contentReceived = true;
                         enqueue(new ChatEvent.ThinkingDelta(delta));
@@ -423,16 +433,25 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
         if (terminal || rid == null || !rid.equals(requestId)) {
             return;
         }
-        if (!contentReceived && !replayed && !cancelled) {
+        boolean resume = contentReceived && owner == null
+                && settings.partialOnDisconnect() == IpcSettings.PartialOnDisconnect.RESUME;
+        if ((!contentReceived || resume) && !replayed && !cancelled) {
             replayed = true;
-            LOG.info("Lingma IPC connection closed before any output of {}; reconnecting and replaying once",
-                    turn.requestId());
+            if (resume) {
+                // the replay must repeat what was handed out before the reply may go on (unseen())
+                resumedText = 0;
+                resumedThinking = 0;
+                LOG.info("Lingma IPC connection closed mid-reply of {} ({} chars); reconnecting and replaying once",
+                        turn.requestId(), text.length());
+            } else {
+                LOG.info("Lingma IPC connection closed before any output of {}; reconnecting and replaying once",
+                        turn.requestId());
+            }
             prepareReplay();
             setupAttempt(true).whenComplete((v, e) -> {
                 if (e != null) {
                     synchronized (lock) {
-                        GatewayException g = toGateway(unwrap(e));
-                        fail(g.kind(), g.getMessage());
+                        fail(toGateway(unwrap(e)));
                     }
                 }
             });
@@ -443,12 +462,13 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
             succeed(FinishReason.STOP, false);
             return;
         }
+        // the lost connection is counted once by the client's connection-loss listener, not once per turn
         if (owner != null) {
             // the client already has the first answer: whatever the retry had sent, the response is incomplete
-            fail(ErrorKind.UPSTREAM_INCOMPLETE, "Lingma IPC connection closed during the tool-emulation retry");
+            failShared(ErrorKind.UPSTREAM_INCOMPLETE, "Lingma IPC connection closed during the tool-emulation retry");
             return;
         }
-        fail(contentReceived ? ErrorKind.UPSTREAM_INCOMPLETE : ErrorKind.UPSTREAM_ERROR, contentReceived
+        failShared(contentReceived ? ErrorKind.UPSTREAM_INCOMPLETE : ErrorKind.UPSTREAM_ERROR, contentReceived
                 ? "Lingma IPC connection closed before the reply was complete"
                 : "Lingma IPC connection closed again before any reply (the turn was already replayed once)");
     }
@@ -647,8 +667,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
                     setupAttempt(true).whenComplete((v, e) -> {
                         if (e != null) {
                             synchronized (lock) {
-                                GatewayException g = toGateway(unwrap(e));
-                                fail(g.kind(), g.getMessage());
+                                fail(toGateway(unwrap(e)));
                             }
                         }
                     });
@@ -683,6 +702,11 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
         int status = data.path("statusCode").asInt(0);
         if (status >= 400) {
             fail(ErrorKind.UPSTREAM_ERROR, "Lingma IPC chat_finish reported status " + status);
+            return;
+        }
+        if (resumedText >= 0 && resumedText < text.length()) {
+            failShared(ErrorKind.UPSTREAM_INCOMPLETE, "Lingma IPC connection closed before the reply was complete, "
+                    + "and the replayed reply was shorter than the text already sent");
             return;
         }
         if (text.length() == 0) {
@@ -724,6 +748,40 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
             }
         }
         return FinishReason.STOP;
+    }
+
+    /**
+     * Passes a delta through, or, while a resumed replay catches up with the text already handed out, checks it
+     * against that text and keeps only what goes beyond it. A replay that says something else fails the turn: the
+     * client must never get two different beginnings of one reply.
+     *
+     * @param ofThinking true for a thought chunk
+     * @param delta      the chunk's text
+     * @return the part not handed out yet ("" while catching up), or null after failing the turn
+     */
+    private String unseen(boolean ofThinking, String delta) {
+        int at = ofThinking ? resumedThinking : resumedText;
+        if (at < 0 || delta.isEmpty()) {
+            return delta;
+        }
+        StringBuilder sent = ofThinking ? thinking : text;
+        int repeat = Math.min(delta.length(), sent.length() - at);
+        if (!sent.substring(at, at + repeat).equals(delta.substring(0, repeat))) {
+            failShared(ErrorKind.UPSTREAM_INCOMPLETE, "Lingma IPC connection closed before the reply was complete, "
+                    + "and the replayed reply differs from the text already sent");
+            return null;
+        }
+        at += repeat;
+        boolean caughtUp = at >= sent.length();
+        if (ofThinking) {
+            resumedThinking = caughtUp ? -1 : at;
+        } else {
+            resumedText = caughtUp ? -1 : at;
+            if (caughtUp) {
+                LOG.info("Lingma IPC turn {} resumed after the lost connection", turn.requestId());
+            }
+        }
+        return delta.substring(repeat);
     }
 
     private void timeout(String what) {
@@ -784,6 +842,15 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
     }
 
     private void fail(ErrorKind kind, String message) {
+        fail(new GatewayException(kind, message));
+    }
+
+    /** Fails with a fault of the whole connection, which the circuit breaker counts once, not per turn. */
+    private void failShared(ErrorKind kind, String message) {
+        fail(new SharedUpstreamFaultException(kind, message, null));
+    }
+
+    private void fail(GatewayException error) {
         if (terminal) {
             return;
         }
@@ -792,7 +859,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
         if (queue.remainingCapacity() == 0) {
             queue.clear();
         }
-        queue.offer(new ChatEvent.Failure(new GatewayException(kind, message)));
+        queue.offer(new ChatEvent.Failure(error));
         abandonUpstream();
         endOfTurn();
     }
@@ -855,7 +922,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
             return;
         }
         resourcesReleased = true;
-        backend.releaseSlot(stickyHeld);
+        backend.releaseSlot(this, stickyHeld);
         if (!images.isEmpty()) {
             // deleting files is blocking IO: keep it off the event loop
             vertx.executeBlocking(() -> {
@@ -871,8 +938,14 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
         cancelTimer(graceTimer);
         idleTimer = -1;
         graceTimer = -1;
+        // Lingma keeps the abandoned session when only the WebSocket dropped: delete it (once reconnected)
         if (kind == Kind.STICKY && sessionId != null) {
-            backend.dropSticky(sessionId, false);
+            backend.dropSticky(sessionId, true);
+        } else if (sessionId != null) {
+            backend.deleteSession(sessionId);
+        } else if (kind == Kind.CACHED && cacheEntry != null) {
+            // the cache hit was taken out of the cache before it was used: nobody else will delete it
+            backend.deleteSession(cacheEntry.sessionId());
         }
         if (kind == Kind.CACHED) {
             kind = Kind.FRESH;
@@ -938,6 +1011,11 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
         }
         if (cause instanceof JsonRpcTimeoutException) {
             return setupTimeout();
+        }
+        if (cause instanceof IpcConnectionClosedException) {
+            // counted once by the client's connection-loss listener
+            return new SharedUpstreamFaultException(ErrorKind.UPSTREAM_ERROR, "Lingma IPC failed: "
+                    + cause.getMessage(), cause);
         }
         return new GatewayException(ErrorKind.UPSTREAM_ERROR, "Lingma IPC failed: " + cause.getMessage(), cause);
     }

@@ -38,7 +38,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>Server → client requests (both {@code method} and {@code id}, integer or string id) are answered at once,
  *       echoing the id's JSON type, per {@code gateway.ipc.server-request-reply}, then passed to the listener.</li>
  *   <li>Notifications go to the {@link Listener} on the Vert.x event loop: listeners must never block.</li>
- *   <li>On close every pending call fails with {@link IpcConnectionClosedException}.</li>
+ *   <li>On close the listener is told first, then every pending call fails with
+ *       {@link IpcConnectionClosedException}.</li>
  * </ul>
  */
 public final class JsonRpcConnection {
@@ -321,13 +322,7 @@ public final class JsonRpcConnection {
         if (!webSocket.isClosed()) {
             webSocket.close();
         }
-        List<Pending> failed = new ArrayList<>(pending.values());
-        pending.clear();
-        for (Pending p : failed) {
-            cancelTimer(p);
-            p.future().completeExceptionally(cause);
-        }
-        closeFuture.complete(cause);
+        // the listener first: it sees the whole connection (every turn still on it) before single calls fail
         Listener l = listener;
         if (l != null) {
             try {
@@ -336,6 +331,13 @@ public final class JsonRpcConnection {
                 LOG.warn("Lingma IPC close listener failed", e);
             }
         }
+        List<Pending> failed = new ArrayList<>(pending.values());
+        pending.clear();
+        for (Pending p : failed) {
+            cancelTimer(p);
+            p.future().completeExceptionally(cause);
+        }
+        closeFuture.complete(cause);
     }
 
     private void cancelTimer(Pending p) {

@@ -115,6 +115,10 @@ public final class LingmaIpcClient implements AutoCloseable {
             new java.util.concurrent.atomic.AtomicReference<>();
     private final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
     private final List<LongConsumer> connectListeners = new CopyOnWriteArrayList<>();
+    private final List<java.util.function.Consumer<IpcConnectionClosedException>> lossListeners =
+            new CopyOnWriteArrayList<>();
+    /** Sessions to delete once a connection is open again: Lingma keeps them when only the WebSocket drops. */
+    private final Set<String> orphanedSessions = ConcurrentHashMap.newKeySet();
 
     private final Object lock = new Object();
     private Link link;
@@ -179,6 +183,15 @@ public final class LingmaIpcClient implements AutoCloseable {
      */
     public void onConnected(LongConsumer listener) {
         connectListeners.add(listener);
+    }
+
+    /**
+     * @param listener called once per unexpected loss of a connection that had turns in flight (never for a close
+     *                 by the gateway), on the Vert.x event loop before those turns are told; must not block. A lost
+     *                 connection is one upstream event however many turns it ended.
+     */
+    public void onConnectionLost(java.util.function.Consumer<IpcConnectionClosedException> listener) {
+        lossListeners.add(listener);
     }
 
     /**
@@ -382,17 +395,50 @@ public final class LingmaIpcClient implements AutoCloseable {
 
     /**
      * Deletes a Lingma session in the background (lingma-ipc.md §5.8): {@code {"sessionId"}} first, once
-     * {@code {"id"}} on error; the name that worked is remembered per connection. Failures are logged and ignored.
-     * Skipped when no connection is open (the session went with it).
+     * {@code {"id"}} on error; the name that worked is remembered per connection. Lingma keeps a session when only
+     * the WebSocket drops, so a session is deleted on whatever connection is open: while none is, the delete waits
+     * for the reconnect (at most the setup timeout), and a session that still cannot be deleted then is kept and
+     * deleted right after the next successful connect. Other failures are logged and ignored.
      *
      * @param sessionId the session
-     * @return completes (never exceptionally) when done
+     * @return completes (never exceptionally) when deleted, given up on, or set aside for the next connect
      */
     CompletableFuture<Void> deleteSession(String sessionId) {
-        Link l = currentLink();
-        if (l == null || sessionId == null) {
+        if (sessionId == null || closed) {
             return CompletableFuture.completedFuture(null);
         }
+        return link().thenCompose(l -> deleteOn(l, sessionId)).handle((ok, e) -> {
+            if (e == null) {
+                return CompletableFuture.<Void>completedFuture(null);
+            }
+            Throwable cause = unwrap(e);
+            boolean connectionProblem = cause instanceof IpcConnectionClosedException
+                    || cause instanceof IpcTransportException || cause instanceof IpcDiscoveryException;
+            if (connectionProblem && !closed) {
+                orphanedSessions.add(sessionId);
+                LOG.debug("Lingma IPC session {} will be deleted after the next connect: {}", sessionId,
+                        cause.getMessage());
+                if (ready()) {
+                    // a connection opened meanwhile, and its flush may have run before the add
+                    flushOrphanedSessions();
+                }
+            } else {
+                LOG.debug("Lingma IPC could not delete session {}: {}", sessionId, cause.getMessage());
+            }
+            return CompletableFuture.<Void>completedFuture(null);
+        }).thenCompose(f -> f);
+    }
+
+    /** @return how many sessions wait for a connection to be deleted on */
+    int orphanedSessionCount() {
+        return orphanedSessions.size();
+    }
+
+    /**
+     * Deletes on one connection; fails only with {@link IpcConnectionClosedException} (the connection went away
+     * before the answer), every other outcome completes normally.
+     */
+    private CompletableFuture<Void> deleteOn(Link l, String sessionId) {
         String known = l.deleteParam;
         String first = known != null ? known : "sessionId";
         return deleteWith(l, first, sessionId).handle((ok, e) -> {
@@ -400,21 +446,35 @@ public final class LingmaIpcClient implements AutoCloseable {
                 l.deleteParam = first;
                 return CompletableFuture.<Void>completedFuture(null);
             }
+            if (unwrap(e) instanceof IpcConnectionClosedException closedError) {
+                return CompletableFuture.<Void>failedFuture(closedError);
+            }
             if (known == null && unwrap(e) instanceof JsonRpcException) {
                 String second = first.equals("sessionId") ? "id" : "sessionId";
                 return deleteWith(l, second, sessionId).handle((ok2, e2) -> {
                     if (e2 == null) {
                         l.deleteParam = second;
                         LOG.debug("Lingma IPC chat/deleteSessionById works with '{}' on this connection", second);
-                    } else {
-                        LOG.debug("Lingma IPC could not delete session {}: {}", sessionId, rootMessage(e2));
+                        return CompletableFuture.<Void>completedFuture(null);
                     }
-                    return (Void) null;
-                });
+                    if (unwrap(e2) instanceof IpcConnectionClosedException closedError) {
+                        return CompletableFuture.<Void>failedFuture(closedError);
+                    }
+                    LOG.debug("Lingma IPC could not delete session {}: {}", sessionId, rootMessage(e2));
+                    return CompletableFuture.<Void>completedFuture(null);
+                }).thenCompose(f -> f);
             }
             LOG.debug("Lingma IPC could not delete session {}: {}", sessionId, rootMessage(e));
             return CompletableFuture.<Void>completedFuture(null);
         }).thenCompose(f -> f);
+    }
+
+    private void flushOrphanedSessions() {
+        for (String sessionId : List.copyOf(orphanedSessions)) {
+            if (orphanedSessions.remove(sessionId)) {
+                deleteSession(sessionId);
+            }
+        }
     }
 
     /** @return the shared JSON mapper */
@@ -601,6 +661,7 @@ public final class LingmaIpcClient implements AutoCloseable {
                     l.endpoint.source(), l.generation, l.serverInfo);
             modelsCache.invalidateAll();
             target.complete(l);
+            flushOrphanedSessions();
             for (LongConsumer listener : connectListeners) {
                 try {
                     listener.accept(l.generation);
@@ -646,6 +707,15 @@ public final class LingmaIpcClient implements AutoCloseable {
         }
         List<TurnSink> sinks = new ArrayList<>(l.turns.values());
         l.turns.clear();
+        if (!closed && !sinks.isEmpty()) {
+            for (java.util.function.Consumer<IpcConnectionClosedException> listener : lossListeners) {
+                try {
+                    listener.accept(cause);
+                } catch (RuntimeException e) {
+                    LOG.warn("Lingma IPC connection-loss listener failed", e);
+                }
+            }
+        }
         for (TurnSink sink : sinks) {
             try {
                 sink.onConnectionClosed(cause);
