@@ -362,7 +362,8 @@ public class GatewayConfiguration implements CamelConfiguration {
         IpcChatBackend ipc = new IpcChatBackend(client, settings, new TokenEstimator(), onSimulator,
                 toolEmulation()::contractFor);
         // one lost connection is one breaker failure, however many turns it ended (their failures are not counted)
-        client.onConnectionLost(cause -> chatService().recordSharedFault(new GatewayException(
+        CircuitBreaker upstream = breaker();
+        client.onConnectionLost(cause -> ChatService.recordSharedFault(upstream, new GatewayException(
                 ErrorKind.UPSTREAM_INCOMPLETE, "Lingma IPC connection lost: " + cause.getMessage(), cause)));
         ipc.start();
         return new ClosingBackend(ipc, () -> {

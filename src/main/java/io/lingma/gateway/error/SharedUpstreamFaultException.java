@@ -25,9 +25,6 @@ public class SharedUpstreamFaultException extends GatewayException {
             if (t instanceof SharedUpstreamFaultException) {
                 return true;
             }
-            if (t.getCause() == t) {
-                break;
-            }
         }
         return false;
     }

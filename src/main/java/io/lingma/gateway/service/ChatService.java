@@ -206,9 +206,10 @@ public class ChatService {
      * Records one upstream event that hit several requests at once (a lost Lingma connection) as one breaker
      * failure; the requests it failed carry a {@link SharedUpstreamFaultException} and are not counted again.
      *
-     * @param error what happened (an upstream kind)
+     * @param breaker the upstream breaker
+     * @param error   what happened (an upstream kind)
      */
-    public void recordSharedFault(GatewayException error) {
+    public static void recordSharedFault(CircuitBreaker breaker, GatewayException error) {
         breaker.onError(0, TimeUnit.NANOSECONDS, new UpstreamFaultException(error));
     }
 
