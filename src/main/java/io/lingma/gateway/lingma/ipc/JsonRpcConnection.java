@@ -38,8 +38,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>Server → client requests (both {@code method} and {@code id}, integer or string id) are answered at once,
  *       echoing the id's JSON type, per {@code gateway.ipc.server-request-reply}, then passed to the listener.</li>
  *   <li>Notifications go to the {@link Listener} on the Vert.x event loop: listeners must never block.</li>
- *   <li>On close the listener is told first, then every pending call fails with
- *       {@link IpcConnectionClosedException}.</li>
+ *   <li>On close the listener's {@code onClosing} runs first, then every pending call fails with
+ *       {@link IpcConnectionClosedException}, then {@code onClose} runs.</li>
  * </ul>
  */
 public final class JsonRpcConnection {
@@ -54,7 +54,16 @@ public final class JsonRpcConnection {
          */
         void onNotification(String method, JsonNode params);
 
-        /** @param cause why the link closed; called once */
+        /**
+         * Called once when the link is closing, before any pending call fails: the listener still sees every
+         * call and turn that was on the link.
+         *
+         * @param cause why the link closes
+         */
+        default void onClosing(IpcConnectionClosedException cause) {
+        }
+
+        /** @param cause why the link closed; called once, after every pending call failed */
         void onClose(IpcConnectionClosedException cause);
     }
 
@@ -322,15 +331,9 @@ public final class JsonRpcConnection {
         if (!webSocket.isClosed()) {
             webSocket.close();
         }
-        // the listener first: it sees the whole connection (every turn still on it) before single calls fail
+        // onClosing first: the listener sees the whole connection (every turn still on it) before single calls fail
         Listener l = listener;
-        if (l != null) {
-            try {
-                l.onClose(cause);
-            } catch (RuntimeException e) {
-                LOG.warn("Lingma IPC close listener failed", e);
-            }
-        }
+        notify(l, true, cause);
         List<Pending> failed = new ArrayList<>(pending.values());
         pending.clear();
         for (Pending p : failed) {
@@ -338,6 +341,22 @@ public final class JsonRpcConnection {
             p.future().completeExceptionally(cause);
         }
         closeFuture.complete(cause);
+        notify(l, false, cause);
+    }
+
+    private static void notify(Listener l, boolean closing, IpcConnectionClosedException cause) {
+        if (l == null) {
+            return;
+        }
+        try {
+            if (closing) {
+                l.onClosing(cause);
+            } else {
+                l.onClose(cause);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Lingma IPC close listener failed", e);
+        }
     }
 
     private void cancelTimer(Pending p) {

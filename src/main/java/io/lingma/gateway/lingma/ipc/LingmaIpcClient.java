@@ -100,8 +100,13 @@ public final class LingmaIpcClient implements AutoCloseable {
         }
 
         @Override
-        public void onClose(IpcConnectionClosedException cause) {
+        public void onClosing(IpcConnectionClosedException cause) {
             owner.onLinkClosed(this, cause);
+        }
+
+        @Override
+        public void onClose(IpcConnectionClosedException cause) {
+            // all done in onClosing, while the link's turns were still registered
         }
     }
 
