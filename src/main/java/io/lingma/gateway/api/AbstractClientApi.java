@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lingma.gateway.chat.ApiProtocol;
 import io.lingma.gateway.chat.ChatTurn;
 import io.lingma.gateway.error.GatewayException;
+import io.lingma.gateway.http.GatewayExchange;
+import org.apache.camel.Body;
+import org.apache.camel.ExchangeProperty;
 
 import java.time.Clock;
 
@@ -50,13 +53,16 @@ public abstract class AbstractClientApi implements ClientApi {
     }
 
     /**
-     * Parses the body as a JSON object and normalises it; a null {@code ctx} uses this instance's settings.
+     * Parses the body as a JSON object and normalises it; a null {@code ctx} uses this instance's settings. The
+     * routes call it with the request body and the exchange's request context bound by annotation (a null body,
+     * e.g. a POST without one, is the empty body).
      *
      * @throws GatewayException 400 {@code invalid JSON body: …}, {@code request body must be a JSON object}, and
      *                          whatever {@link #normalize(ObjectNode, RequestContext)} raises
      */
     @Override
-    public final ChatTurn normalize(byte[] body, RequestContext ctx) {
+    public final ChatTurn normalize(@Body byte[] body,
+            @ExchangeProperty(GatewayExchange.REQUEST_CONTEXT) RequestContext ctx) {
         RequestContext context = ctx == null ? new RequestContext(null, null, settings) : ctx;
         return normalize(json.parseObject(body), context);
     }

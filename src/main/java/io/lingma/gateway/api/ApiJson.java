@@ -1,17 +1,25 @@
 package io.lingma.gateway.api;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lingma.gateway.error.GatewayException;
 
 import java.io.IOException;
+import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * JSON reading and writing for the client APIs (client-api.md §2.4): lenient tree parsing with exact numbers
@@ -20,7 +28,16 @@ import java.io.IOException;
  */
 public final class ApiJson {
 
+    /** Jackson's location text, e.g. {@code [Source: REDACTED (…); line: 1, column: 9]}. */
+    private static final Pattern JACKSON_LOCATION = Pattern.compile("\\[Source: .*?; line: (\\d+), column: (\\d+)]");
+    /** Jackson's hints about its settings: {@code : enable `JsonReadFeature.X` to allow}, {@code (… Feature …)}. */
+    private static final Pattern JACKSON_HINT = Pattern.compile("[:;] enable `.*$| \\([^()]*Feature[^()]*\\)");
+    /** What must never reach a client: Java class, package, enum or setting names. */
+    private static final Pattern JAVA_NAMES = Pattern.compile(
+            "`|\\[Source|Feature|Exception|[a-z]+\\.[a-z]+\\.[A-Z]|\\b[A-Z]+_[A-Z_]+\\b");
+
     private final ObjectMapper mapper;
+    private final StreamReadConstraints limits;
     private final ObjectReader reader;
     private final ObjectWriter writer;
 
@@ -32,8 +49,8 @@ public final class ApiJson {
         this.mapper = mapper;
         ObjectMapper readMapper = mapper.copy();
         // bodies may be up to 32 MiB (§2.4) and carry one large base64 image; Jackson's default string cap is 20 MB
-        readMapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
-                .maxStringLength(Integer.MAX_VALUE).build());
+        this.limits = StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build();
+        readMapper.getFactory().setStreamReadConstraints(limits);
         this.reader = readMapper.reader()
                 .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
                 .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -51,17 +68,23 @@ public final class ApiJson {
      *
      * @param body the raw body
      * @return the object
-     * @throws GatewayException 400 {@code invalid JSON body: <parser message>} on a decode failure, 400
+     * @throws GatewayException 400 {@code invalid JSON body: <what is wrong> at line <n> column <n>} on a decode
+     *                          failure (in JSON terms, never a parser class or setting name), 400
+     *                          {@code invalid JSON body: empty body} for no body or only white space, 400
      *                          {@code request body must be a JSON object} for any other top-level value
      */
     public ObjectNode parseObject(byte[] body) {
-        JsonNode node;
-        try {
-            node = body == null || body.length == 0 ? null : reader.readTree(body);
-        } catch (JsonProcessingException e) {
-            throw GatewayException.badRequest("invalid JSON body: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw GatewayException.badRequest("invalid JSON body: " + e.getMessage());
+        JsonNode node = null;
+        if (body != null && body.length > 0) {
+            try (JsonParser parser = reader.createParser(body)) {
+                try {
+                    node = reader.readTree(parser);
+                } catch (IOException | NumberFormatException e) {
+                    throw GatewayException.badRequest("invalid JSON body: " + describe(e, parser));
+                }
+            } catch (IOException e) {
+                throw GatewayException.badRequest("invalid JSON body: unreadable body");
+            }
         }
         if (node == null || node.isMissingNode()) {
             throw GatewayException.badRequest("invalid JSON body: empty body");
@@ -70,6 +93,61 @@ public final class ApiJson {
             throw GatewayException.badRequest("request body must be a JSON object");
         }
         return object;
+    }
+
+    /**
+     * @param e      what the parser raised
+     * @param parser the parser, for the location of errors that carry none
+     * @return the problem in the client's terms: what is wrong, then {@code at line <n> column <n>}
+     */
+    private String describe(Exception e, JsonParser parser) {
+        JsonLocation where = e instanceof JsonProcessingException j && j.getLocation() != null ? j.getLocation()
+                : parser.currentLocation();
+        String what;
+        if (e instanceof StreamConstraintsException limit) {
+            what = limitExceeded(limit.getOriginalMessage());
+        } else if (e instanceof JsonEOFException eof) {
+            what = eof.getTokenBeingDecoded() == JsonToken.VALUE_STRING ? "unterminated string"
+                    : "unexpected end of input";
+        } else if (e instanceof MismatchedInputException) {
+            // the only mismatch a tree read reports: a second value after the first (FAIL_ON_TRAILING_TOKENS)
+            what = "unexpected content after the JSON object";
+        } else if (e instanceof NumberFormatException) {
+            what = "number out of range";
+        } else if (e instanceof JsonProcessingException j && j.getOriginalMessage() != null) {
+            what = clientTerms(j.getOriginalMessage());
+        } else {
+            what = "malformed JSON";
+        }
+        return where == null || where.getLineNr() < 1 ? what
+                : what + " at line " + where.getLineNr() + " column " + where.getColumnNr();
+    }
+
+    private String limitExceeded(String message) {
+        String m = message == null ? "" : message;
+        if (m.startsWith("Document nesting depth")) {
+            return "nesting deeper than " + limits.getMaxNestingDepth();
+        }
+        if (m.startsWith("Number value length")) {
+            return "number longer than " + limits.getMaxNumberLength() + " characters";
+        }
+        if (m.startsWith("Name length")) {
+            return "field name longer than " + limits.getMaxNameLength() + " characters";
+        }
+        return "document exceeds the parser's limits";
+    }
+
+    /** Jackson's parse message without its location text, setting hints or Java names, starting lower case. */
+    private static String clientTerms(String message) {
+        String m = JACKSON_LOCATION.matcher(message).replaceAll("line $1 column $2");
+        m = JACKSON_HINT.matcher(m).replaceAll("").trim();
+        if (m.startsWith("Non-standard token")) {
+            m += " (JSON numbers are finite: no NaN or Infinity)";
+        }
+        if (m.isEmpty() || JAVA_NAMES.matcher(m).find()) {
+            return "malformed JSON";
+        }
+        return m.substring(0, 1).toLowerCase(Locale.ROOT) + m.substring(1);
     }
 
     /**
@@ -85,7 +163,8 @@ public final class ApiJson {
         try {
             JsonNode node = reader.readTree(text);
             return node == null || node.isMissingNode() ? null : node;
-        } catch (IOException e) {
+        } catch (IOException | NumberFormatException e) {
+            // a number BigDecimal cannot hold (1e999999999999) is invalid JSON text here too
             return null;
         }
     }

@@ -16,6 +16,7 @@ import io.lingma.gateway.error.ErrorKind;
 import io.lingma.gateway.error.GatewayException;
 import io.lingma.gateway.http.ErrorResponder;
 import io.lingma.gateway.http.HttpLifecycle;
+import io.lingma.gateway.http.HttpListeners;
 import io.lingma.gateway.http.VertxRouterSetup;
 import io.lingma.gateway.images.ImageLoader;
 import io.lingma.gateway.lingma.ipc.IpcChatBackend;
@@ -93,7 +94,9 @@ public class GatewayConfiguration implements CamelConfiguration {
     @Override
     public void configure(CamelContext camelContext) throws Exception {
         init(camelContext);
-        camelContext.addStartupListener(new VertxRouterSetup(clientApis(), props.integer("gateway.http.port", 8095)));
+        int port = props.integer("gateway.http.port", 8095);
+        camelContext.addStartupListener(new HttpListeners(port));
+        camelContext.addStartupListener(new VertxRouterSetup(clientApis(), port));
         HealthCheckRegistry health = HealthCheckRegistry.get(camelContext);
         if (health != null) {
             health.register(new UpstreamHealthCheck(backend()));

@@ -6,6 +6,8 @@ import io.lingma.gateway.chat.ChatTurn;
 import io.lingma.gateway.chat.ImageInput;
 import io.lingma.gateway.error.ErrorKind;
 import io.lingma.gateway.error.GatewayException;
+import io.lingma.gateway.http.GatewayExchange;
+import org.apache.camel.ExchangeProperty;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
@@ -133,7 +135,7 @@ public final class ImageLoader implements AutoCloseable {
      * @throws GatewayException 400 {@link ErrorKind#INVALID_REQUEST} {@code could not load image: <reason>} when an
      *                          image cannot be loaded and {@code gateway.images.on-error=reject}
      */
-    public ChatTurn resolve(ChatTurn turn) {
+    public ChatTurn resolve(@ExchangeProperty(GatewayExchange.TURN) ChatTurn turn) {
         List<ChatMessage> messages = turn.messages();
         List<ChatMessage> out = null;
         for (int i = 0; i < messages.size(); i++) {

@@ -19,6 +19,8 @@ import io.lingma.gateway.error.ErrorKind;
 import io.lingma.gateway.error.GatewayException;
 import io.lingma.gateway.error.SharedUpstreamFaultException;
 import io.lingma.gateway.error.UpstreamFaultException;
+import io.lingma.gateway.http.GatewayExchange;
+import org.apache.camel.ExchangeProperty;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -80,7 +82,9 @@ public class ChatService {
      * @throws GatewayException {@link UpstreamFaultException} for upstream faults (counted by the breaker), a plain
      *                          {@link GatewayException} for client errors and abandoned requests
      */
-    public OpenedTurn open(ChatTurn request, ResolvedModel model, TurnWatch watch) {
+    public OpenedTurn open(@ExchangeProperty(GatewayExchange.TURN) ChatTurn request,
+            @ExchangeProperty(GatewayExchange.MODEL) ResolvedModel model,
+            @ExchangeProperty(GatewayExchange.CLIENT_GONE) TurnWatch watch) {
         ChatTurn turn = ToolEmulation.keepToolMode(request);
         UpstreamTurn upstream;
         try {
@@ -253,7 +257,7 @@ public class ChatService {
      * @param turn the normalised request
      * @return {@code {"input_tokens": N}}, N ≥ 1
      */
-    public java.util.Map<String, Object> countTokens(ChatTurn turn) {
+    public java.util.Map<String, Object> countTokens(@ExchangeProperty(GatewayExchange.TURN) ChatTurn turn) {
         String text = backend.upstreamPromptText(ToolEmulation.keepToolMode(turn));
         long n = text == null ? promptTokens(turn) : Math.max(1, estimator.estimate(text));
         return java.util.Map.of("input_tokens", n);

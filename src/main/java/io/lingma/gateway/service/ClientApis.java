@@ -6,6 +6,9 @@ import io.lingma.gateway.chat.ApiProtocol;
 import io.lingma.gateway.chat.ChatResult;
 import io.lingma.gateway.chat.ChatTurn;
 import io.lingma.gateway.error.GatewayException;
+import io.lingma.gateway.http.GatewayExchange;
+import org.apache.camel.Body;
+import org.apache.camel.ExchangeProperty;
 
 import java.util.EnumMap;
 import java.util.List;
@@ -44,7 +47,7 @@ public class ClientApis {
      * @param result the completed turn
      * @return the non-streaming JSON body in the request's API
      */
-    public String encodeResult(ChatTurn turn, ChatResult result) {
+    public String encodeResult(@ExchangeProperty(GatewayExchange.TURN) ChatTurn turn, @Body ChatResult result) {
         return get(turn.protocol()).encodeResult(turn, result);
     }
 

@@ -1,10 +1,14 @@
 package io.lingma.gateway.service;
 
 import io.lingma.gateway.chat.ChatBackend;
+import io.lingma.gateway.chat.ChatTurn;
 import io.lingma.gateway.chat.ModelInfo;
 import io.lingma.gateway.chat.ResolvedModel;
 import io.lingma.gateway.error.ErrorKind;
 import io.lingma.gateway.error.GatewayException;
+import io.lingma.gateway.http.GatewayExchange;
+import org.apache.camel.ExchangeProperty;
+import org.apache.camel.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,6 +91,16 @@ public class ModelCatalog {
             }
         }
         return map;
+    }
+
+    /**
+     * Resolves the model a normalised request asks for (the chat route's bean call).
+     *
+     * @param turn the exchange's normalised request
+     * @return the model to run, as {@link #resolve(String)} of its {@code requestedModel}
+     */
+    public ResolvedModel resolveFor(@ExchangeProperty(GatewayExchange.TURN) ChatTurn turn) {
+        return resolve(turn.requestedModel());
     }
 
     /**
@@ -181,7 +195,7 @@ public class ModelCatalog {
      * @return the single model entry of {@link #listModels()} for it
      * @throws GatewayException 404 {@code model_not_found} when nothing matches
      */
-    public Map<String, Object> describe(String id) {
+    public Map<String, Object> describe(@Header("model") String id) {
         List<ModelInfo> models = backend.models();
         ModelInfo hit = models.isEmpty() ? null : find(models, id);
         if (hit == null && !models.isEmpty()) {

@@ -79,19 +79,19 @@ public class SseStreamer {
                         : clock.expired(ChatService.producing(agg, turn));
                 if (timeout != null) {
                     turn.cancel(timeout.getMessage());
-                    write(response, client, encoder.error(chat.recordFault(timeout)));
+                    end(response, client, encoder.error(chat.recordFault(timeout)));
                     break;
                 }
                 if (e == null) {
                     write(response, client, List.of(encoder.keepAlive()));
                 } else if (e instanceof ChatEvent.Failure f) {
                     if (!client.gone()) {
-                        write(response, client, encoder.error(chat.recordFault(f.error())));
+                        end(response, client, encoder.error(chat.recordFault(f.error())));
                     }
                     break;
                 } else if (e instanceof ChatEvent.Finish f) {
                     ChatResult result = agg.result(f.reason(), turn.model());
-                    write(response, client, encoder.finish(result));
+                    end(response, client, encoder.finish(result));
                     break;
                 } else {
                     agg.add(e);
@@ -142,7 +142,21 @@ public class SseStreamer {
 
     private void write(HttpServerResponse response, ClientConnection client, List<SseFrame> frames)
             throws InterruptedException {
-        for (SseFrame frame : frames) {
+        write(response, client, frames, false);
+    }
+
+    /**
+     * Writes the terminal frames and ends the response with the last one: a client may hang up as soon as it has
+     * the terminal frame, and the response must count as ended by then (else the close reads as a disconnect).
+     */
+    private void end(HttpServerResponse response, ClientConnection client, List<SseFrame> frames)
+            throws InterruptedException {
+        write(response, client, frames, true);
+    }
+
+    private void write(HttpServerResponse response, ClientConnection client, List<SseFrame> frames, boolean end)
+            throws InterruptedException {
+        for (int i = 0; i < frames.size(); i++) {
             if (response.closed() || client.gone()) {
                 throw new ClientGoneException();
             }
@@ -150,7 +164,11 @@ public class SseStreamer {
             if (client.gone()) {
                 throw new ClientGoneException();
             }
-            response.write(frame.render());
+            if (end && i == frames.size() - 1) {
+                response.end(frames.get(i).render());
+            } else {
+                response.write(frames.get(i).render());
+            }
         }
     }
 

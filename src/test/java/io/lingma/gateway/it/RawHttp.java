@@ -1,10 +1,15 @@
 package io.lingma.gateway.it;
 
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
 
 /** A hand-driven HTTP/1.1 client, for tests that must drop the connection at a precise point. */
 final class RawHttp {
@@ -45,6 +50,107 @@ final class RawHttp {
             }
             throw new IllegalStateException("stream ended before any data line");
         }
+    }
+
+    /**
+     * Posts {@code body} with {@code x-request-id: requestId} and closes the socket as soon as a line equal to
+     * {@code lastLine} arrives: an SSE client that hangs up on the terminal frame without waiting for the
+     * response's final chunk.
+     */
+    static void postAndCloseAfterLine(int port, String path, String body, String requestId, String lastLine)
+            throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(20_000);
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nx-request-id: " + requestId
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + bytes.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(bytes);
+            out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.UTF_8));
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (line.equals(lastLine)) {
+                    return;
+                }
+            }
+            throw new IllegalStateException("stream ended before " + lastLine);
+        }
+    }
+
+    /** A whole response read off the wire: status, headers (lower-case names) and the de-chunked body. */
+    record Response(int status, Map<String, String> headers, String body) {
+    }
+
+    /**
+     * Sends {@code head} (request line and headers, without the blank line) and {@code body} exactly as given, then
+     * reads the response to the end of the connection; a request without {@code Connection: close} gets it added.
+     *
+     * @param body raw body bytes, or null for none
+     * @return the response
+     */
+    static Response exchange(int port, String head, byte[] body) throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(15_000);
+            String h = head.toLowerCase(Locale.ROOT).contains("\r\nconnection:") ? head
+                    : head + "\r\nConnection: close";
+            OutputStream out = socket.getOutputStream();
+            out.write((h + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            if (body != null) {
+                out.write(body);
+            }
+            out.flush();
+            return read(socket.getInputStream());
+        }
+    }
+
+    /** As {@link #exchange(int, String, byte[])} for a POST with a JSON content type and a Content-Length. */
+    static Response postBytes(int port, String path, byte[] body) throws Exception {
+        return exchange(port, "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length, body);
+    }
+
+    private static Response read(InputStream in) throws Exception {
+        byte[] all = in.readAllBytes();
+        String text = new String(all, StandardCharsets.ISO_8859_1);
+        int split = text.indexOf("\r\n\r\n");
+        if (split < 0) {
+            throw new IllegalStateException("incomplete response: " + text);
+        }
+        String[] lines = text.substring(0, split).split("\r\n");
+        int status = Integer.parseInt(lines[0].split(" ")[1]);
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (int i = 1; i < lines.length; i++) {
+            int colon = lines[i].indexOf(':');
+            headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                    lines[i].substring(colon + 1).trim());
+        }
+        byte[] rest = java.util.Arrays.copyOfRange(all, split + 4, all.length);
+        if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
+            rest = dechunk(rest);
+        }
+        return new Response(status, headers, new String(rest, StandardCharsets.UTF_8));
+    }
+
+    private static byte[] dechunk(byte[] raw) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int pos = 0;
+        while (pos < raw.length) {
+            int eol = pos;
+            while (eol + 1 < raw.length && !(raw[eol] == '\r' && raw[eol + 1] == '\n')) {
+                eol++;
+            }
+            String size = new String(raw, pos, eol - pos, StandardCharsets.US_ASCII).split(";")[0].trim();
+            int n = Integer.parseInt(size, 16);
+            if (n == 0) {
+                break;
+            }
+            out.write(raw, eol + 2, n);
+            pos = eol + 2 + n + 2;
+        }
+        return out.toByteArray();
     }
 
     private static void post(Socket socket, int port, String path, String body) throws Exception {
