@@ -56,7 +56,7 @@ class GatewayProcessTest {
         Process gateway = start("bound-address", 18205, 18206);
         try {
             await().atMost(START_LIMIT)
-                    .until(() -> !gateway.isAlive() || read(log).contains("/v1/messages/count_tokens"));
+                    .until(() -> !gateway.isAlive() || read(log).contains("http://127.0.0.1:18205/v1/messages/count_tokens"));
             assertThat(gateway.isAlive()).as("running").isTrue();
             String text = read(log);
             assertThat(text).contains("http://127.0.0.1:18205/v1/messages/count_tokens")
