@@ -24,30 +24,12 @@ class GatewayProcessTest {
 
     @Test
     void exitsNonZeroWhenTheClientPortIsTaken() throws Exception {
-        try (ServerSocket taken = new ServerSocket()) {
-            taken.bind(new InetSocketAddress("127.0.0.1", 18201));
-            Process gateway = start("client-port-taken", 18201, 18202);
-            try {
-                assertThat(gateway.waitFor(START_LIMIT.toSeconds(), TimeUnit.SECONDS)).as("exited").isTrue();
-                assertThat(gateway.exitValue()).isNotZero();
-            } finally {
-                stop(gateway);
-            }
-        }
+        assertExitsNonZeroWhileTaken(18201, "client-port-taken", 18201, 18202);
     }
 
     @Test
     void exitsNonZeroWhenTheManagementPortIsTaken() throws Exception {
-        try (ServerSocket taken = new ServerSocket()) {
-            taken.bind(new InetSocketAddress("127.0.0.1", 18204));
-            Process gateway = start("management-port-taken", 18203, 18204);
-            try {
-                assertThat(gateway.waitFor(START_LIMIT.toSeconds(), TimeUnit.SECONDS)).as("exited").isTrue();
-                assertThat(gateway.exitValue()).isNotZero();
-            } finally {
-                stop(gateway);
-            }
-        }
+        assertExitsNonZeroWhileTaken(18204, "management-port-taken", 18203, 18204);
     }
 
     @Test
@@ -63,6 +45,20 @@ class GatewayProcessTest {
                     .contains("http://127.0.0.1:18206").doesNotContain("0.0.0.0");
         } finally {
             stop(gateway);
+        }
+    }
+
+    private static void assertExitsNonZeroWhileTaken(int taken, String name, int port, int managementPort)
+            throws Exception {
+        try (ServerSocket occupant = new ServerSocket()) {
+            occupant.bind(new InetSocketAddress("127.0.0.1", taken));
+            Process gateway = start(name, port, managementPort);
+            try {
+                assertThat(gateway.waitFor(START_LIMIT.toSeconds(), TimeUnit.SECONDS)).as("exited").isTrue();
+                assertThat(gateway.exitValue()).isNotZero();
+            } finally {
+                stop(gateway);
+            }
         }
     }
 
