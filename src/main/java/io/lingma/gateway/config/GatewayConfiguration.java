@@ -17,6 +17,7 @@ import io.lingma.gateway.error.GatewayException;
 import io.lingma.gateway.http.ErrorResponder;
 import io.lingma.gateway.http.HttpLifecycle;
 import io.lingma.gateway.http.HttpListeners;
+import io.lingma.gateway.http.RequestGuard;
 import io.lingma.gateway.http.VertxRouterSetup;
 import io.lingma.gateway.images.ImageLoader;
 import io.lingma.gateway.lingma.ipc.IpcChatBackend;
@@ -276,6 +277,15 @@ public class GatewayConfiguration implements CamelConfiguration {
     public HttpLifecycle httpLifecycle(CamelContext ctx) {
         init(ctx);
         return new HttpLifecycle(limiter(), apiSettings());
+    }
+
+    /** @return the Host / Origin / Content-Type guard of the client port (client-api.md §2.3, §2.4) */
+    @BindToRegistry("requestGuard")
+    public RequestGuard requestGuard(CamelContext ctx) {
+        init(ctx);
+        return new RequestGuard(clientApis(), RequestGuard.Settings.parse(
+                props.string("gateway.http.host", "127.0.0.1"), props.string("gateway.cors.allowed-origins", ""),
+                props.string("gateway.http.allowed-hosts", "")));
     }
 
     /** @return the error-envelope responder */

@@ -7,10 +7,12 @@ package io.lingma.gateway.error;
 public enum ErrorKind {
     INVALID_REQUEST(400, "invalid_request_error", null, "invalid_request_error"),
     INVALID_API_KEY(401, "invalid_request_error", "invalid_api_key", "authentication_error"),
+    FORBIDDEN(403, "invalid_request_error", "forbidden", "permission_error"),
     MODEL_NOT_FOUND(404, "invalid_request_error", "model_not_found", "not_found_error"),
     UNKNOWN_URL(404, "invalid_request_error", "unknown_url", "not_found_error"),
     METHOD_NOT_ALLOWED(405, "invalid_request_error", "method_not_allowed", "invalid_request_error"),
     REQUEST_TOO_LARGE(413, "invalid_request_error", "request_too_large", "request_too_large"),
+    UNSUPPORTED_MEDIA_TYPE(415, "invalid_request_error", "unsupported_media_type", "invalid_request_error"),
     RATE_LIMITED(429, "rate_limit_error", "rate_limit_exceeded", "rate_limit_error"),
     UPSTREAM_QUOTA(429, "rate_limit_error", "insufficient_quota", "rate_limit_error"),
     INTERNAL(500, "api_error", "internal_error", "api_error"),
