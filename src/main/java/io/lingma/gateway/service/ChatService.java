@@ -236,31 +236,36 @@ public class ChatService {
     }
 
     /**
-     * Estimates the input tokens of a request (client-api.md §12) from its system text and messages.
+     * Estimates the input tokens of a request (client-api.md §7, §12): the estimator applied to what the selected
+     * backend sends (IPC: the rendered prompt incl. the tool contract; remote: the projected messages and tools),
+     * or to the request's own text when the backend cannot tell. The one input count of every path: stream
+     * headers, final usage (streamed or not) and {@code count_tokens}.
      *
-     * @param turn the request
+     * @param turn the request, tool mode already kept ({@link ToolEmulation#keepToolMode})
      * @return estimated tokens, at least 1
      */
     public long promptTokens(ChatTurn turn) {
-        StringBuilder sb = new StringBuilder(turn.system());
-        for (ChatMessage m : turn.messages()) {
-            sb.append('\n').append(m.flatText());
-            m.toolCalls().forEach(c -> sb.append(c.name()).append(c.arguments()));
+        String text = backend.upstreamPromptText(turn);
+        if (text == null) {
+            StringBuilder sb = new StringBuilder(turn.system());
+            for (ChatMessage m : turn.messages()) {
+                sb.append('\n').append(m.flatText());
+                m.toolCalls().forEach(c -> sb.append(c.name()).append(c.arguments()));
+            }
+            text = sb.toString();
         }
-        return Math.max(1, estimator.estimate(sb.toString()));
+        return Math.max(1, estimator.estimate(text));
     }
 
     /**
-     * Counts the input tokens of a request as the selected backend would send it (client-api.md §7). No upstream
-     * call, no concurrency slot.
+     * Counts the input tokens of a request as the selected backend would send it (client-api.md §7): the same
+     * number as the {@code input_tokens} of that request's response. No upstream call, no concurrency slot.
      *
      * @param turn the normalised request
      * @return {@code {"input_tokens": N}}, N ≥ 1
      */
     public java.util.Map<String, Object> countTokens(@ExchangeProperty(GatewayExchange.TURN) ChatTurn turn) {
-        String text = backend.upstreamPromptText(ToolEmulation.keepToolMode(turn));
-        long n = text == null ? promptTokens(turn) : Math.max(1, estimator.estimate(text));
-        return java.util.Map.of("input_tokens", n);
+        return java.util.Map.of("input_tokens", promptTokens(ToolEmulation.keepToolMode(turn)));
     }
 
     /** @return the token estimator */

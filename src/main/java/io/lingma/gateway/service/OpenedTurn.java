@@ -4,6 +4,7 @@ import io.lingma.gateway.chat.ChatEvent;
 import io.lingma.gateway.chat.ChatTurn;
 import io.lingma.gateway.chat.ResolvedModel;
 import io.lingma.gateway.chat.UpstreamTurn;
+import io.lingma.gateway.chat.Usage;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -13,7 +14,9 @@ import java.util.List;
 /**
  * An upstream turn that has passed the circuit breaker: set up, prompt sent, and either its first content event
  * received or the commit timeout elapsed (client-api.md §2.9 commit point). Events already read while opening are
- * replayed first.
+ * replayed first. Usage reports the backend estimated itself get this turn's {@link #promptTokenEstimate()} as input
+ * tokens, so a stream header, the final usage (streamed or not) and {@code count_tokens} agree (client-api.md §7,
+ * §12); usage the upstream measured passes unchanged.
  */
 public final class OpenedTurn implements UpstreamTurn {
 
@@ -54,7 +57,17 @@ public final class OpenedTurn implements UpstreamTurn {
     @Override
     public synchronized ChatEvent next(Duration timeout) throws InterruptedException {
         ChatEvent e = head.poll();
-        return e != null ? e : upstream.next(timeout);
+        return withPromptEstimate(e != null ? e : upstream.next(timeout));
+    }
+
+    // the IPC backend counts only the text it sent on a reused session; the model read the whole conversation
+    private ChatEvent withPromptEstimate(ChatEvent e) {
+        if (e instanceof ChatEvent.UsageReport r && r.usage() != null && r.usage().estimated()) {
+            Usage u = r.usage();
+            return new ChatEvent.UsageReport(new Usage(promptTokenEstimate(), u.completionTokens(),
+                    u.reasoningTokens(), u.cachedTokens(), true));
+        }
+        return e;
     }
 
     @Override

@@ -8,6 +8,11 @@ import java.util.Locale;
  * marker is released (except a held tail of {@code holdback-chars}, so a marker split across deltas is caught);
  * from the first marker on, nothing more is released until the reply is parsed. Not thread-safe (one consumer).
  *
+ * <p>Whitespace at either end of a release waits: the reply's leading whitespace is never released, and trailing
+ * whitespace only once visible text follows it or the reply ends without a call. So text before a call reaches a
+ * streaming client exactly as the trimmed cleaned text of §10.5 that a non-streaming client gets, and a reply
+ * without calls reads the same both ways too.
+ *
  * <p>The markers are exactly the openings of the enabled parsers ({@code ```json action}, {@code ``` action},
  * {@code ```json} + newline, {@code ```tool_code}, {@code {"tool"}, {@code {"name"}, and when enabled
  * {@code #Tool Call}, {@code # Tool Call}, {@code <tool_call>}). With {@code bare-json} enabled, a reply that
@@ -57,7 +62,7 @@ public final class HoldBackFilter {
         int marker = syntax.findMarker(buffer, released);
         if (marker >= 0) {
             blocked = true;
-            return releaseTo(marker);
+            return release(marker, false);
         }
         if (released == 0) {
             String head = buffer.toString().stripLeading().toLowerCase(Locale.ROOT);
@@ -80,27 +85,27 @@ public final class HoldBackFilter {
                 }
             }
         }
-        return releaseTo(buffer.length() - holdback);
+        return release(buffer.length() - holdback, false);
     }
 
     /**
      * Ends the response attempt (client-api.md §10.9 "At the end").
      *
      * @param result the parse of the full reply (its {@link ParseResult#original()} must be the text pushed)
-     * @return what to release now: with no calls, everything still held; with calls, the not yet released part of
-     * the cleaned text (empty when blank); never null
+     * @return what to release now: with no calls, everything still held (leading whitespace of the reply
+     * excepted); with calls, the not yet released part of the cleaned text (empty when blank); never null
      */
     public String finish(ParseResult result) {
         finished = true;
         if (result == null || !result.hasCalls()) {
-            return releaseTo(buffer.length());
+            return release(buffer.length(), true);
         }
         String rest = result.remainderAfter(released);
         released = buffer.length();
         return rest;
     }
 
-    /** @return the number of characters of the reply released so far */
+    /** @return the number of characters of the reply released or dropped (leading whitespace) so far */
     public int released() {
         return released;
     }
@@ -115,15 +120,25 @@ public final class HoldBackFilter {
         return blocked;
     }
 
-    private String releaseTo(int end) {
-        if (end <= released) {
-            return "";
+    /** Releases up to {@code end}, without the reply's leading whitespace and, unless {@code last}, trailing one. */
+    private String release(int end, boolean last) {
+        int start = released;
+        if (start == 0) {
+            while (start < end && Character.isWhitespace(buffer.charAt(start))) {
+                start++;
+            }
         }
-        // never split a surrogate pair across two releases
-        if (end < buffer.length() && Character.isHighSurrogate(buffer.charAt(end - 1))) {
+        while (!last && end > start && Character.isWhitespace(buffer.charAt(end - 1))) {
             end--;
         }
-        String out = buffer.substring(released, end);
+        // never split a surrogate pair across two releases
+        if (end > start && end < buffer.length() && Character.isHighSurrogate(buffer.charAt(end - 1))) {
+            end--;
+        }
+        if (end <= start) {
+            return "";
+        }
+        String out = buffer.substring(start, end);
         released = end;
         return out;
     }

@@ -267,11 +267,13 @@ public final class ToolEmulatingTurn implements UpstreamTurn {
             return false;
         }
         retried = true;
-        originalText = text;
         originalReason = reason;
+        String unreleased = filter.finish(null);
+        // held text: the first reply as a client would have seen it streamed, for the final text (§10.8 step 4)
+        originalText = holdAll ? unreleased : text;
         if (!holdAll) {
             // auto mode: text already shown stays; the retry's text follows after a blank line (§10.8 step 3)
-            emitText(filter.finish(null));
+            emitText(unreleased);
             separatorPending = !emitted.toString().isBlank();
         }
         LOG.debug("tool retry started for request {}", request.requestId());

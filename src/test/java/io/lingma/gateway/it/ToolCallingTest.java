@@ -9,15 +9,11 @@ import com.anthropic.models.messages.Message;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.RawMessageStreamEvent;
 import com.anthropic.models.messages.StopReason;
-import com.anthropic.models.messages.Tool;
 import com.anthropic.models.messages.ToolResultBlockParam;
 import com.anthropic.models.messages.ToolUseBlock;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
-import com.openai.core.JsonValue;
-import com.openai.models.FunctionDefinition;
-import com.openai.models.FunctionParameters;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
@@ -40,8 +36,10 @@ import org.junit.jupiter.api.TestInstance;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
+import static io.lingma.gateway.it.WeatherTools.weatherFunction;
+import static io.lingma.gateway.it.WeatherTools.weatherFunctionTool;
+import static io.lingma.gateway.it.WeatherTools.weatherTool;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -57,8 +55,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ToolCallingTest {
 
     private static final String BASE = "http://127.0.0.1:18111";
-    private static final Map<String, Object> CITY_SCHEMA = Map.of("type", "object",
-            "properties", Map.of("city", Map.of("type", "string")), "required", List.of("city"));
 
     @BeanInject("lingmaSimulator")
     LingmaSimulator simulator;
@@ -73,13 +69,6 @@ class ToolCallingTest {
     void close() {
         openai.close();
         anthropic.close();
-    }
-
-    private static FunctionDefinition weatherFunction() {
-        FunctionParameters.Builder p = FunctionParameters.builder();
-        CITY_SCHEMA.forEach((k, v) -> p.putAdditionalProperty(k, JsonValue.from(v)));
-        return FunctionDefinition.builder().name("get_weather").description("Current weather of a city")
-                .parameters(p.build()).build();
     }
 
     @Test
@@ -131,14 +120,6 @@ class ToolCallingTest {
                 .contains(ChatCompletionChunk.Choice.FinishReason.TOOL_CALLS)));
     }
 
-    private static Tool weatherTool() {
-        return Tool.builder().name("get_weather").description("Current weather of a city")
-                .inputSchema(Tool.InputSchema.builder()
-                        .properties(com.anthropic.core.JsonValue.from(Map.of("city", Map.of("type", "string"))))
-                        .required(List.of("city")).build())
-                .build();
-    }
-
     @Test
     void anthropicToolUseRoundTripStreamingAndNot() {
         MessageCreateParams first = MessageCreateParams.builder().model("kmodel").maxTokens(512)
@@ -173,9 +154,7 @@ class ToolCallingTest {
 
     @Test
     void responsesFunctionCallRoundTripStreamingAndNot() {
-        FunctionTool.Parameters.Builder params = FunctionTool.Parameters.builder();
-        CITY_SCHEMA.forEach((k, v) -> params.putAdditionalProperty(k, JsonValue.from(v)));
-        FunctionTool tool = FunctionTool.builder().name("get_weather").parameters(params.build()).strict(false).build();
+        FunctionTool tool = weatherFunctionTool();
         ResponseCreateParams first = ResponseCreateParams.builder().model("kmodel")
                 .input("[it:weather] weather in Paris?").addTool(tool).build();
         Response r = openai.responses().create(first);

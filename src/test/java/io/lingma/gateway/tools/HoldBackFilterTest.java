@@ -80,10 +80,30 @@ class HoldBackFilterTest {
     void vector115TextAroundTheBlockMatchesTheNonStreamContent() {
         String reply = "Checking.\n```json action\n{\"tool\":\"Bash\",\"parameters\":{\"command\":\"ls\"}}\n```\nDone.";
         Streamed s = stream(settings, false, reply);
-        assertThat(s.beforeFinish()).isEqualTo("Checking.\n");
+        assertThat(s.beforeFinish()).isEqualTo("Checking.");
         assertThat(s.all()).isEqualTo("Checking.\n\nDone.");
         assertThat(s.result().calls()).hasSize(1);
-        assertThat(s.all().strip()).isEqualTo(s.result().text());
+        assertThat(s.all()).isEqualTo(s.result().text());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "Let me check.\n```json action\n{\"tool\":\"Bash\",\"parameters\":{\"command\":\"ls\"}}\n```\n",
+            "\n\n  Checking  \n\n```json action\n{\"tool\":\"Bash\",\"parameters\":{\"command\":\"ls\"}}\n```\n\n"
+                    + "Done.\n",
+            "\n```json action\n{\"tool\":\"Bash\",\"parameters\":{\"command\":\"ls\"}}\n```",
+            " \n no call here, \n just text \n\n", "   \n\t "})
+    void whitespaceAroundTextReadsTheSameStreamedAndHeld(String reply) {
+        String held = stream(settings, true, reply).all();
+        ParseResult nonStream = parser.parse(reply, BASH, AUTO, true, sequentialIds());
+        if (nonStream.hasCalls()) {
+            assertThat(held).isEqualTo(nonStream.text());
+        }
+        for (int cut = 0; cut <= reply.length(); cut++) {
+            Streamed s = stream(settings, false, reply.substring(0, cut), reply.substring(cut));
+            assertThat(s.all()).as("cut at %d", cut).isEqualTo(held);
+            assertThat(s.beforeFinish()).as("cut at %d", cut).isEqualTo(s.beforeFinish().strip());
+        }
     }
 
     @ParameterizedTest

@@ -89,13 +89,23 @@ public final class AnthropicMessagesApi extends AbstractClientApi {
         root.put("model", Turns.modelId(turn, result.model(), settings));
         root.put("stop_reason", stopReason(result.finishReason(), result.toolCalls()));
         root.put("stop_sequence", stopSequence(turn, result.finishReason(), result.toolCalls()));
-        Usage usage = result.usage() == null ? new Usage(0, 0, 0, 0, true) : result.usage();
-        ObjectNode u = root.putObject("usage");
+        putUsage(root.putObject("usage"), result.usage() == null ? new Usage(0, 0, 0, 0, true) : result.usage());
+        return json.write(root);
+    }
+
+    /**
+     * Fills the final {@code usage} object, the same in the non-streaming body (§6.2) and in the streamed
+     * {@code message_delta} (§6.3), where the SDKs take the final input count from.
+     *
+     * @param u     the object to fill: {@code input_tokens}, {@code output_tokens} (negatives clamped to 0) and
+     *              the cache fields 0
+     * @param usage the turn's usage
+     */
+    static void putUsage(ObjectNode u, Usage usage) {
         u.put("input_tokens", Math.max(0, usage.promptTokens()));
         u.put("output_tokens", Math.max(0, usage.completionTokens()));
         u.put("cache_creation_input_tokens", 0);
         u.put("cache_read_input_tokens", 0);
-        return json.write(root);
     }
 
     /** Creates the event-stream encoder of client-api.md §6.3 for one response. */

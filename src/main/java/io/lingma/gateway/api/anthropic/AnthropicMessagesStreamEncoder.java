@@ -20,9 +20,10 @@ import java.util.List;
 /**
  * The Messages event stream of one response (client-api.md §6.3): {@code message_start}, {@code ping}, an
  * optional thinking block (closed with a {@code signature_delta}), a text block opened on the first non-empty text,
- * then at the end the {@code tool_use} blocks ({@code input_json_delta}), {@code message_delta} and
- * {@code message_stop}. Block indexes are contiguous from 0 in order of opening. Every frame is
- * {@code event: <type>} + {@code data: <json>} whose {@code type} equals the event name. Not thread-safe.
+ * then at the end the {@code tool_use} blocks ({@code input_json_delta}), {@code message_delta} (with the final
+ * usage, input tokens included, as in the non-streaming body) and {@code message_stop}. Block indexes are
+ * contiguous from 0 in order of opening. Every frame is {@code event: <type>} + {@code data: <json>} whose
+ * {@code type} equals the event name. Not thread-safe.
  */
 final class AnthropicMessagesStreamEncoder extends AbstractStreamEncoder {
 
@@ -106,7 +107,7 @@ final class AnthropicMessagesStreamEncoder extends AbstractStreamEncoder {
         delta.put("stop_reason", AnthropicMessagesApi.stopReason(result.finishReason(), result.toolCalls()));
         delta.put("stop_sequence",
                 AnthropicMessagesApi.stopSequence(turn, result.finishReason(), result.toolCalls()));
-        messageDelta.putObject("usage").put("output_tokens", Math.max(0, usage(result).completionTokens()));
+        AnthropicMessagesApi.putUsage(messageDelta.putObject("usage"), usage(result));
         frames.add(frame(messageDelta));
         frames.add(frame(event("message_stop")));
     }

@@ -212,7 +212,8 @@ class AnthropicMessagesEncodingTest {
         assertThat(events.get(14).path("content_block").path("id").asText()).isEqualTo("toolu_1");
         assertThat(events.get(17).path("delta"))
                 .isEqualTo(parse("{\"stop_reason\":\"tool_use\",\"stop_sequence\":null}"));
-        assertThat(events.get(17).path("usage")).isEqualTo(parse("{\"output_tokens\":17}"));
+        assertThat(events.get(17).path("usage")).isEqualTo(parse("""
+                {"input_tokens":300,"output_tokens":17,"cache_creation_input_tokens":0,"cache_read_input_tokens":0}"""));
     }
 
     @Test
