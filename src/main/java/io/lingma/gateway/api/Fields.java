@@ -23,7 +23,8 @@ import java.util.Locale;
  *       {@code max_tokens: Input should be a valid integer}, {@code messages.0.role: Field required}.</li>
  * </ul>
  * The normalisers start at {@link #root} and walk down with {@link Field#get} / {@link Field#items}, so every
- * error carries its full path.
+ * error carries its full path. Fields the spec accepts and ignores ({@code top_p}, {@code seed}, {@code store}, …)
+ * are never read, so never checked.
  */
 public final class Fields {
 
@@ -186,6 +187,16 @@ public final class Fields {
         }
 
         /**
+         * @param absent the value of an absent field
+         * @return the string, or {@code absent}
+         * @throws GatewayException 400 when present and not a string
+         */
+        public String string(String absent) {
+            String value = string();
+            return value == null ? absent : value;
+        }
+
+        /**
          * For names and other fields that must say something.
          *
          * @return the string, trimmed
@@ -201,11 +212,12 @@ public final class Fields {
         }
 
         /**
-         * @return the boolean, or null when absent
+         * @param absent the value of an absent field
+         * @return the boolean, or {@code absent}
          * @throws GatewayException 400 when present and not a boolean
          */
-        public Boolean bool() {
-            return expect(Type.BOOLEAN).isAbsent() ? null : node.booleanValue();
+        public boolean flag(boolean absent) {
+            return expect(Type.BOOLEAN).isAbsent() ? absent : node.booleanValue();
         }
 
         /**

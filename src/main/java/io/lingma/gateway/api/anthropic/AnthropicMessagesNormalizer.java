@@ -73,7 +73,7 @@ final class AnthropicMessagesNormalizer {
             choice = ToolChoice.AUTO;
         }
         choice = ToolChoices.resolve(choice, tools, settings.toolsAllowlist());
-        boolean parallel = !Boolean.TRUE.equals(choiceField.get("disable_parallel_tool_use").bool());
+        boolean parallel = !choiceField.get("disable_parallel_tool_use").flag(false);
 
         // not required (§6.1); 0 means "not set"
         Integer maxTokens = root.get("max_tokens").integer(0);
@@ -83,7 +83,7 @@ final class AnthropicMessagesNormalizer {
         return new ChatTurn(ctx.requestId(), ApiProtocol.ANTHROPIC_MESSAGES, root.get("model").string(), system,
                 messages, tools, choice, parallel,
                 ReasoningEfforts.fromAnthropic(thinking.node(), outputConfig.node()),
-                Boolean.TRUE.equals(root.get("stream").bool()), false, root.get("temperature").number(),
+                root.get("stream").flag(false), false, root.get("temperature").number(),
                 maxTokens != null && maxTokens > 0 ? maxTokens : null, root.get("stop_sequences").strings(),
                 user == null || user.isBlank() ? null : user, ctx.apiKeyScope());
     }
@@ -193,7 +193,7 @@ final class AnthropicMessagesNormalizer {
             text = Turns.EMPTY_RESULT;
             flat = Turns.EMPTY_RESULT;
         }
-        boolean error = Boolean.TRUE.equals(block.get("is_error").bool());
+        boolean error = block.get("is_error").flag(false);
         if (error) {
             text = "Error: " + text;
             flat = "Error: " + flat;
@@ -205,8 +205,7 @@ final class AnthropicMessagesNormalizer {
         List<ToolDefinition> out = new ArrayList<>();
         for (Field item : node.expect(Type.ARRAY).items()) {
             String name = item.require(Type.OBJECT).get("name").requiredText();
-            String type = item.get("type").string();
-            type = type == null ? "" : type;
+            String type = item.get("type").string("");
             if (type.startsWith("web_search_")) {
                 hosted.add(name);
                 continue;
@@ -218,8 +217,8 @@ final class AnthropicMessagesNormalizer {
                 schema = type.startsWith("bash_") ? json.tryParse(BASH_SCHEMA)
                         : type.startsWith("text_editor_") ? json.tryParse(TEXT_EDITOR_SCHEMA) : null;
             }
-            String description = item.get("description").string();
-            out.add(new ToolDefinition(name, description == null ? "" : description, schema));
+            String description = item.get("description").string("");
+            out.add(new ToolDefinition(name, description, schema));
         }
         return out;
     }

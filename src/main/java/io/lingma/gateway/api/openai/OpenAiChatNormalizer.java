@@ -76,12 +76,12 @@ final class OpenAiChatNormalizer {
         // 0 means "not set" (§4.1: max_completion_tokens wins only when > 0)
         Integer maxTokens = positive(root.get("max_tokens").integer(0));
         Integer maxCompletion = positive(root.get("max_completion_tokens").integer(0));
-        boolean stream = Boolean.TRUE.equals(root.get("stream").bool());
+        boolean stream = root.get("stream").flag(false);
         Field streamOptions = root.get("stream_options").expect(Type.OBJECT);
         return new ChatTurn(ctx.requestId(), ApiProtocol.OPENAI_CHAT, root.get("model").string(), system,
-                messages, tools, choice, !Boolean.FALSE.equals(root.get("parallel_tool_calls").bool()),
+                messages, tools, choice, root.get("parallel_tool_calls").flag(true),
                 ReasoningEfforts.normalize(root.get("reasoning_effort").string()), stream,
-                Boolean.TRUE.equals(streamOptions.get("include_usage").bool()), root.get("temperature").number(),
+                streamOptions.get("include_usage").flag(false), root.get("temperature").number(),
                 maxCompletion != null ? maxCompletion : maxTokens, root.get("stop").strings(),
                 blankToNull(root.get("user").string()), ctx.apiKeyScope());
     }
@@ -206,8 +206,8 @@ final class OpenAiChatNormalizer {
             }
             String name = def.get("name").requiredText();
             Field parameters = def.get("parameters").expect(Type.OBJECT);
-            String description = def.get("description").string();
-            out.add(new ToolDefinition(name, description == null ? "" : description,
+            String description = def.get("description").string("");
+            out.add(new ToolDefinition(name, description,
                     parameters.isAbsent() ? null : parameters.node()));
         }
         return out;

@@ -90,9 +90,9 @@ final class ResponsesNormalizer {
         String user = root.get("user").string();
         Field reasoning = root.get("reasoning").expect(Type.OBJECT);
         ChatTurn turn = new ChatTurn(ctx.requestId(), ApiProtocol.OPENAI_RESPONSES, root.get("model").string(),
-                system, messages, allowed, choice, !Boolean.FALSE.equals(root.get("parallel_tool_calls").bool()),
+                system, messages, allowed, choice, root.get("parallel_tool_calls").flag(true),
                 ReasoningEfforts.normalize(reasoning.get("effort").string()),
-                Boolean.TRUE.equals(root.get("stream").bool()), false, root.get("temperature").number(),
+                root.get("stream").flag(false), false, root.get("temperature").number(),
                 maxTokens != null ? maxTokens : legacyMax, root.get("stop").strings(),
                 user == null || user.isBlank() ? null : user, ctx.apiKeyScope());
         return new Normalized(turn, declared.retain(allowed));
@@ -148,15 +148,14 @@ final class ResponsesNormalizer {
             }
             return;
         }
-        String type = item.get("type").string();
-        switch (type == null ? "" : type) {
+        String type = item.get("type").string("");
+        switch (type) {
             case "additional_tools" -> toolLists.add(item.get("tools"));
             case "function_call" -> call(out, callNames, item, json.arguments(item.get("arguments").node()));
             case "custom_tool_call" -> {
                 // a freeform call travels as the single string argument of its function-shaped definition
                 ObjectNode arguments = json.mapper().createObjectNode();
-                String input = item.get("input").string();
-                arguments.put(ResponsesTools.CUSTOM_INPUT, input == null ? "" : input);
+                arguments.put(ResponsesTools.CUSTOM_INPUT, item.get("input").string(""));
                 call(out, callNames, item, json.write(arguments));
             }
             case "function_call_output", "custom_tool_call_output" -> {

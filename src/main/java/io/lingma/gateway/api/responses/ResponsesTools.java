@@ -136,8 +136,8 @@ record ResponsesTools(List<ToolDefinition> definitions, Set<String> customNames,
 
         void add(Fields.Field item, String namespace) {
             item.require(Fields.Type.OBJECT);
-            String type = item.get("type").string();
-            switch (type == null ? "" : type) {
+            String type = item.get("type").string("");
+            switch (type) {
                 case "namespace" -> {
                     String name = item.get("name").requiredText();
                     for (Fields.Field child : item.get("tools").expect(Fields.Type.ARRAY).items()) {
@@ -157,16 +157,15 @@ record ResponsesTools(List<ToolDefinition> definitions, Set<String> customNames,
             Fields.Field nested = item.get("function").expect(Fields.Type.OBJECT);
             Fields.Field def = nested.isAbsent() ? item : nested;
             Fields.Field parameters = def.get("parameters").expect(Fields.Type.OBJECT);
-            String description = def.get("description").string();
-            put(new ToolDefinition(def.get("name").requiredText(), description == null ? "" : description,
+            String description = def.get("description").string("");
+            put(new ToolDefinition(def.get("name").requiredText(), description,
                     parameters.isAbsent() ? null : parameters.node(), ToolDefinition.Kind.FUNCTION, namespace),
                     namespace, false);
         }
 
         private void custom(Fields.Field item, String namespace) {
             String name = item.get("name").requiredText();
-            String declared = item.get("description").string();
-            StringBuilder description = new StringBuilder(declared == null ? "" : declared.strip());
+            StringBuilder description = new StringBuilder(item.get("description").string("").strip());
             if (!description.isEmpty()) {
                 description.append("\n\n");
             }
