@@ -42,7 +42,7 @@ class RequestEdgeTest {
     private static final List<String> POST_PATHS = List.of("/v1/chat/completions", "/api/v1/chat/completions",
             "/v1/responses", "/responses", "/api/v1/responses", "/v1/messages", "/v1/messages/count_tokens");
     /** Java class, package or Jackson feature names a client must never see. */
-    private static final Pattern JAVA_NAME = Pattern.compile(
+    static final Pattern JAVA_NAME = Pattern.compile(
             "[a-z]+\\.[a-z]+\\.[A-Z]|Exception|\\bcom\\.|\\bjava\\.|\\bio\\.|Jackson|StreamRead|JsonRead|"
                     + "REDACTED|VALUE_STRING|START_OBJECT|`");
     private static final String CHAT = """
@@ -237,7 +237,7 @@ class RequestEdgeTest {
         return accessLog.stream().filter(l -> l.endsWith("request_id=" + requestId)).findFirst().orElse(null);
     }
 
-    private static JsonNode json(String text) {
+    static JsonNode json(String text) {
         try {
             return SseClient.JSON.readTree(text);
         } catch (Exception e) {
