@@ -1,6 +1,7 @@
 package io.lingma.gateway.it;
 
 import io.lingma.gateway.GatewayMain;
+import io.lingma.gateway.lingma.remote.RemoteCredential;
 import io.lingma.gateway.simulator.remote.RecordedRemoteRequest;
 import io.lingma.gateway.simulator.remote.RemoteFault;
 import io.lingma.gateway.simulator.remote.RemoteSimulator;
@@ -22,15 +23,17 @@ import java.util.regex.Pattern;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * No log level prints a credential: with every logger at TRACE, the remote backend's signed requests (stream,
- * non-stream, failing ones, the model list) and the client's own API keys never show up in a log event's
- * message, parameters, context or stack trace.
+ * No log level prints a credential: with every logger at TRACE and Camel's tracer on, the remote backend's signed
+ * requests (stream, non-stream, failing ones, the model list) and the client's own API keys never show up in a log
+ * event's message, parameters, context or stack trace.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @CamelMainTest(mainClass = GatewayMain.class,
         propertyPlaceholderLocations = "file:application.properties",
         properties = {"gateway.backend=remote", "gateway.remote.simulator=true", "gateway.http.port=18240",
                 "camel.management.enabled=false", "gateway.remote.first-byte-timeout=1500ms",
+                // Camel's own debugging aids print exchange headers: on, too
+                "camel.main.tracing=true", "camel.main.message-history=true",
                 "gateway.breaker.minimum-number-of-calls=1000", "gateway.breaker.sliding-window-size=1000"})
 class SecretsInLogsTest {
 
@@ -91,9 +94,12 @@ class SecretsInLogsTest {
         assertThat(leaks).isEmpty();
         assertThat(LogManager.getLogger(WIRE).isDebugEnabled()).as("wire logger").isFalse();
         assertThat(LogManager.getLogger(HEADERS).isDebugEnabled()).as("headers logger").isFalse();
-        // the capture saw everything: Camel at TRACE, the remote requests at DEBUG
+        // the capture saw everything: Camel at TRACE, traced exchanges, the remote requests' headers masked at DEBUG
         assertThat(LOGS.lines()).anyMatch(l -> l.logger().startsWith("org.apache.camel")
                 && l.level() == org.apache.logging.log4j.Level.TRACE);
+        assertThat(LOGS.lines()).anyMatch(l -> l.logger().startsWith("lingma-remote.camel.yaml"));
+        String masked = RemoteCredential.mask(remote.defaultAccount().cosyKey());
+        assertThat(LOGS.lines()).anyMatch(l -> l.message().contains("Cosy-Key=" + masked));
         assertThat(remote.requests()).hasSizeGreaterThan(4);
     }
 
