@@ -328,7 +328,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         if (context == null) {
             context = ctx;
             props = new GatewayProperties(ctx);
-            WireLogging.apply(props.bool(WireLogging.UNSAFE_SETTING, false));
+            SecretLogging.apply(props.bool(SecretLogging.UNSAFE_SETTING, false));
         }
     }
 

@@ -23,9 +23,9 @@ import java.util.regex.Pattern;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * No log level prints a credential: with every logger at TRACE and Camel's tracer on, the remote backend's signed
- * requests (stream, non-stream, failing ones, the model list) and the client's own API keys never show up in a log
- * event's message, parameters, context or stack trace.
+ * No log level prints a credential: with every logger at TRACE and Camel's tracer on, the credentials given as
+ * settings, the remote backend's signed requests (stream, non-stream, failing ones, the model list) and the
+ * client's own API keys never show up in a log event's message, parameters, context or stack trace.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @CamelMainTest(mainClass = GatewayMain.class,
@@ -34,12 +34,18 @@ import static org.assertj.core.api.Assertions.assertThat;
                 "camel.management.enabled=false", "gateway.remote.first-byte-timeout=1500ms",
                 // Camel's own debugging aids print exchange headers: on, too
                 "camel.main.tracing=true", "camel.main.message-history=true",
+                // the simulator's demo login given as settings (as an operator would on the command line)
+                "gateway.remote.cosy-key=SIMULATOR_COSY_KEY_0001",
+                "gateway.remote.encrypt-user-info=SIMULATOR_ENCRYPT_USER_INFO_0001",
+                "gateway.remote.user-id=10001", "gateway.remote.machine-id=simulator-machine-id-0123456789",
+                "gateway.ipc.ws-headers=Cosy-MachineToken: " + SecretsInLogsTest.MACHINE_TOKEN,
                 "gateway.breaker.minimum-number-of-calls=1000", "gateway.breaker.sliding-window-size=1000"})
 class SecretsInLogsTest {
 
     /** HttpClient 5's wire logger (bytes) and header logger. */
     static final String WIRE = "org.apache.hc.client5.http.wire";
     static final String HEADERS = "org.apache.hc.client5.http.headers";
+    static final String MACHINE_TOKEN = "mt-secret-00112233445566";
     private static final String CLIENT_BEARER = "sk-secret-0123456789abcdef";
     private static final String CLIENT_API_KEY = "sk-ant-secret-fedcba9876543210";
     private static final String CHAT = """
@@ -107,7 +113,7 @@ class SecretsInLogsTest {
     private List<String> secrets() {
         RemoteSimulatorAccount account = remote.defaultAccount();
         Set<String> secrets = new LinkedHashSet<>(List.of(account.cosyKey(), account.machineId(),
-                account.machineId().substring(0, 16), account.encryptUserInfo(), CLIENT_BEARER, CLIENT_API_KEY));
+                account.machineId().substring(0, 16), account.encryptUserInfo(), CLIENT_BEARER, CLIENT_API_KEY, MACHINE_TOKEN));
         for (RecordedRemoteRequest r : remote.requests()) {
             String auth = r.header("Authorization");
             assertThat(auth).startsWith("Bearer COSY.");
