@@ -51,6 +51,10 @@ import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.health.HealthCheckRegistry;
+import org.apache.camel.spi.ExchangeFormatter;
+import org.apache.camel.spi.MaskingFormatter;
+import org.apache.camel.spi.Tracer;
+import org.apache.camel.support.processor.DefaultMaskingFormatter;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -95,6 +99,11 @@ public class GatewayConfiguration implements CamelConfiguration {
     @Override
     public void configure(CamelContext camelContext) throws Exception {
         init(camelContext);
+        // the tracer prints message headers, the client's API key among them, and ignores the log mask
+        Tracer tracer = camelContext.getTracer();
+        ExchangeFormatter traced = tracer.getExchangeFormatter();
+        MaskingFormatter mask = logMask();
+        tracer.setExchangeFormatter(exchange -> mask.format(traced.format(exchange)));
         int port = props.integer("gateway.http.port", 8095);
         camelContext.addStartupListener(new HttpListeners(port));
         camelContext.addStartupListener(new VertxRouterSetup(clientApis(), port));
@@ -143,6 +152,20 @@ public class GatewayConfiguration implements CamelConfiguration {
         init(ctx);
         backend();
         return remoteTransport;
+    }
+
+    /**
+     * The formatter of Camel's log mask ({@code camel.main.log-mask}: the log EIP; the tracer uses it always):
+     * Camel's sensitive keys plus the client's API key headers, which the exchange carries until HttpLifecycle
+     * drops them.
+     *
+     * @return the masking formatter
+     */
+    @BindToRegistry(MaskingFormatter.CUSTOM_LOG_MASK_REF)
+    public MaskingFormatter logMask() {
+        DefaultMaskingFormatter mask = new DefaultMaskingFormatter();
+        List.of("authorization", "x-api-key", "api-key", "cookie").forEach(mask::addKeyword);
+        return mask;
     }
 
     /** @return the upstream backend selected by {@code gateway.backend} */
@@ -315,6 +338,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         if (context == null) {
             context = ctx;
             props = new GatewayProperties(ctx);
+            SecretLogging.apply(props.bool(SecretLogging.UNSAFE_SETTING, false));
         }
     }
 

@@ -506,7 +506,8 @@ public class RemoteChatBackend implements ChatBackend, AutoCloseable {
     private Exchange exchange(RemoteHttpRequest request, Duration readTimeout) {
         Exchange exchange = new DefaultExchange(camel);
         exchange.getMessage().setBody(request.body());
-        request.headers().forEach(exchange.getMessage()::setHeader);
+        // the signed headers stay off the message (Camel logs message headers); RemoteHttpTransport sends them
+        exchange.setProperty(RemoteHttpTransport.REQUEST, request);
         // the query travels in CamelHttpQuery: a URL with its own query would mangle the camel-http options
         int q = request.url().indexOf('?');
         exchange.setProperty("lingmaRemoteUrl", q < 0 ? request.url() : request.url().substring(0, q));
