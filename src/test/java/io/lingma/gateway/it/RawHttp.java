@@ -118,6 +118,14 @@ final class RawHttp {
      * @return the response
      */
     static Response readFramed(InputStream in) throws Exception {
+        String text = readHead(in);
+        Map<String, String> headers = headers(text.substring(0, text.length() - 4));
+        byte[] body = in.readNBytes(Integer.parseInt(headers.get("content-length")));
+        return new Response(status(text), headers, new String(body, StandardCharsets.UTF_8));
+    }
+
+    /** @return the status line and headers up to the blank line, read byte by byte (nothing of the body) */
+    static String readHead(InputStream in) throws Exception {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
             int b = in.read();
@@ -126,10 +134,7 @@ final class RawHttp {
             }
             head.write(b);
         }
-        String text = head.toString(StandardCharsets.ISO_8859_1);
-        Map<String, String> headers = headers(text.substring(0, text.length() - 4));
-        byte[] body = in.readNBytes(Integer.parseInt(headers.get("content-length")));
-        return new Response(status(text), headers, new String(body, StandardCharsets.UTF_8));
+        return head.toString(StandardCharsets.ISO_8859_1);
     }
 
     private static Response read(InputStream in) throws Exception {
@@ -163,7 +168,8 @@ final class RawHttp {
         return headers;
     }
 
-    private static byte[] dechunk(byte[] raw) {
+    /** @return the payload of a chunked body (up to its last chunk) */
+    static byte[] dechunk(byte[] raw) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int pos = 0;
         while (pos < raw.length) {
