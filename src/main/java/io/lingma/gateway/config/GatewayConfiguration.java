@@ -520,7 +520,8 @@ public class GatewayConfiguration implements CamelConfiguration {
                     props.duration("gateway.stream.commit-timeout", Duration.ofSeconds(10)),
                     props.duration("gateway.first-output-timeout", Duration.ofSeconds(120)),
                     props.duration("gateway.request-timeout", Duration.ofSeconds(600)), toolEmulation(),
-                    apiSettings().toolIdGenerator(), props.bool("gateway.remote.tool-text-fallback", true));
+                    apiSettings().toolIdGenerator(), props.bool("gateway.remote.tool-text-fallback", true),
+                    props.bytes("gateway.http.max-response-bytes", 8L * 1024 * 1024));
         }
         return chatService;
     }

@@ -9,6 +9,8 @@ public final class GatewayExchange {
     public static final String REQUEST_CONTEXT = "gatewayRequestContext";
     /** The Vert.x {@code HttpServerResponse}, captured early because EIPs may replace the message. */
     public static final String HTTP_RESPONSE = "gatewayHttpResponse";
+    /** The Vert.x {@code HttpVersion} of the request (HTTP/1.0 streams are close-delimited). */
+    public static final String HTTP_VERSION = "gatewayHttpVersion";
     /** The normalised {@link io.lingma.gateway.chat.ChatTurn}. */
     public static final String TURN = "gatewayTurn";
     /** The {@link io.lingma.gateway.chat.ResolvedModel} the turn runs on. */

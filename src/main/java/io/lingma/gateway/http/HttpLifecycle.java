@@ -63,6 +63,7 @@ public class HttpLifecycle {
         });
         exchange.setProperty(GatewayExchange.PROTOCOL, protocol);
         exchange.setProperty(GatewayExchange.HTTP_RESPONSE, response);
+        exchange.setProperty(GatewayExchange.HTTP_VERSION, request.version());
         exchange.setProperty(GatewayExchange.CLIENT_GONE, connection);
         exchange.setProperty(GatewayExchange.REQUEST_CONTEXT, new RequestContext(requestId, "-", apiSettings));
         request.headers().names().forEach(exchange.getIn()::removeHeader);

@@ -112,6 +112,31 @@ final class RawHttp {
                 + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length, body);
     }
 
+    /**
+     * Reads one response framed by its Content-Length off {@code in}, leaving the connection open (keep-alive).
+     *
+     * @return the response
+     */
+    static Response readFramed(InputStream in) throws Exception {
+        String text = readHead(in);
+        Map<String, String> headers = headers(text.substring(0, text.length() - 4));
+        byte[] body = in.readNBytes(Integer.parseInt(headers.get("content-length")));
+        return new Response(status(text), headers, new String(body, StandardCharsets.UTF_8));
+    }
+
+    /** @return the status line and headers up to the blank line, read byte by byte (nothing of the body) */
+    static String readHead(InputStream in) throws Exception {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IllegalStateException("connection closed inside the head: " + head);
+            }
+            head.write(b);
+        }
+        return head.toString(StandardCharsets.ISO_8859_1);
+    }
+
     private static Response read(InputStream in) throws Exception {
         byte[] all = in.readAllBytes();
         String text = new String(all, StandardCharsets.ISO_8859_1);
@@ -119,22 +144,32 @@ final class RawHttp {
         if (split < 0) {
             throw new IllegalStateException("incomplete response: " + text);
         }
-        String[] lines = text.substring(0, split).split("\r\n");
-        int status = Integer.parseInt(lines[0].split(" ")[1]);
+        Map<String, String> headers = headers(text.substring(0, split));
+        byte[] rest = java.util.Arrays.copyOfRange(all, split + 4, all.length);
+        if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
+            rest = dechunk(rest);
+        }
+        return new Response(status(text), headers, new String(rest, StandardCharsets.UTF_8));
+    }
+
+    private static int status(String head) {
+        return Integer.parseInt(head.substring(0, head.indexOf("\r\n")).split(" ")[1]);
+    }
+
+    /** @return the header fields of a response head (status line first), names in lower case */
+    private static Map<String, String> headers(String head) {
+        String[] lines = head.split("\r\n");
         Map<String, String> headers = new LinkedHashMap<>();
         for (int i = 1; i < lines.length; i++) {
             int colon = lines[i].indexOf(':');
             headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
                     lines[i].substring(colon + 1).trim());
         }
-        byte[] rest = java.util.Arrays.copyOfRange(all, split + 4, all.length);
-        if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
-            rest = dechunk(rest);
-        }
-        return new Response(status, headers, new String(rest, StandardCharsets.UTF_8));
+        return headers;
     }
 
-    private static byte[] dechunk(byte[] raw) {
+    /** @return the payload of a chunked body (up to its last chunk) */
+    static byte[] dechunk(byte[] raw) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int pos = 0;
         while (pos < raw.length) {

@@ -268,7 +268,7 @@ public class RemoteChatBackend implements ChatBackend, AutoCloseable {
     private RemoteTurn start(ChatTurn turn, ResolvedModel model, RemoteCredential credential, String base,
                              CircuitBreaker breaker) {
         RemoteHttpRequest request = requests.chat(turn, model.key(), credential, base);
-        RemoteTurn attempt = new RemoteTurn(model, TURN_QUEUE,
+        RemoteTurn attempt = new RemoteTurn(model, TURN_QUEUE, settings.maxBufferedBytes(),
                 failure -> breaker.onError(0, TimeUnit.NANOSECONDS, failure));
         Exchange exchange = exchange(request, settings.idleTimeout());
         exchange.setProperty(RemoteHttpTransport.TURN, attempt);
