@@ -5,8 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.lingma.gateway.lingma.ipc.LspFrameCodec;
-import io.lingma.gateway.lingma.ipc.LspFramingException;
+import io.lingma.gateway.simulator.wire.LspFrames;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
@@ -56,7 +55,7 @@ final class SimulatorConnection {
     private final Set<SimulatedTurn> turns = new HashSet<>();
     private final Set<String> promptRequestIds = new HashSet<>();
     private final Map<String, SimulatorState.ServerRequestRecord> pendingServerRequests = new ConcurrentHashMap<>();
-    private LspFrameCodec codec = new LspFrameCodec(MAX_FRAME_BYTES);
+    private final LspFrames.Reader frameReader = new LspFrames.Reader(MAX_FRAME_BYTES);
     private boolean initialized;
     private boolean closed;
 
@@ -122,16 +121,15 @@ final class SimulatorConnection {
     // ---------------------------------------------------------------- inbound
 
     private void onData(byte[] data) {
-        if (codec.pendingBytes() == 0 && startsLikeJson(data)) {
+        if (frameReader.idle() && startsLikeJson(data)) {
             malformed("bare JSON without a Content-Length header");
             return;
         }
         List<byte[]> frames;
         try {
-            frames = codec.decode(data);
-        } catch (LspFramingException e) {
-            // the buffer content is unusable after a bad header; start over so the connection stays testable
-            codec = new LspFrameCodec(MAX_FRAME_BYTES);
+            frames = frameReader.feed(data);
+        } catch (LspFrames.MalformedFrameException e) {
+            // the reader has dropped the unusable bytes and starts over, so the connection stays testable
             malformed(e.getMessage());
             return;
         }
@@ -469,7 +467,7 @@ final class SimulatorConnection {
         List<byte[]> frames = new ArrayList<>(messages.size());
         for (ObjectNode message : messages) {
             try {
-                frames.add(LspFrameCodec.encode(state.mapper.writeValueAsBytes(message)));
+                frames.add(LspFrames.frame(state.mapper.writeValueAsBytes(message)));
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException("cannot serialise " + message, e);
             }
