@@ -4,11 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.lingma.gateway.lingma.remote.CacheUserCipher;
-import io.lingma.gateway.lingma.remote.CosySigner;
-import io.lingma.gateway.lingma.remote.Encode1Codec;
-import io.lingma.gateway.lingma.remote.RemoteModelListParser;
-import io.lingma.gateway.lingma.remote.RemoteRequestFactory;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -22,15 +17,11 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -38,7 +29,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Pattern;
 
 /**
  * The built-in simulator of Lingma's remote HTTP API (lingma-remote.md §11): a Vert.x HTTP server on loopback that
@@ -74,9 +64,10 @@ public final class RemoteSimulator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RemoteSimulator.class);
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final long BLOCKING_TIMEOUT_SECONDS = 10;
-    private static final String MODEL_LIST_PATH = RemoteRequestFactory.MODEL_LIST_PATH;
-    private static final String CHAT_PATH = RemoteRequestFactory.CHAT_PATH;
-    private static final Pattern AUTH = Pattern.compile("^Bearer COSY\\.([A-Za-z0-9+/=]+)\\.([0-9a-f]{32})$");
+    /** §6.1. */
+    static final String MODEL_LIST_PATH = "/algo/api/v2/model/list";
+    /** §6.2, query excluded. */
+    static final String CHAT_PATH = "/algo/api/v2/service/pro/sse/agent_chat_generation";
     private static final String OSS_404 = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>\n  <Code>NoSuchKey</Code>"
             + "\n  <Message>The specified key does not exist.</Message>\n  <HostId>lingma-remote-simulator</HostId>\n"
             + "</Error>\n";
@@ -87,7 +78,7 @@ public final class RemoteSimulator implements AutoCloseable {
     private final Map<String, RemoteFault> faults = new ConcurrentHashMap<>();
     private final List<RemoteScript> scripts = new CopyOnWriteArrayList<>();
     private final List<RecordedRemoteRequest> recorded = new CopyOnWriteArrayList<>();
-    private final Set<String> seenRequestIds = ConcurrentHashMap.newKeySet();
+    private final CosyVerifier verifier;
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong modelListRequests = new AtomicLong();
     private final AtomicLong chatRequests = new AtomicLong();
@@ -108,6 +99,7 @@ public final class RemoteSimulator implements AutoCloseable {
     public RemoteSimulator(Vertx vertx, RemoteSimulatorOptions options) {
         this.vertx = vertx;
         this.options = options;
+        this.verifier = new CosyVerifier(options, accountsByInfo::get);
         registerAccount(RemoteSimulatorAccount.demo());
     }
 
@@ -229,26 +221,7 @@ public final class RemoteSimulator implements AutoCloseable {
      * @throws UncheckedIOException when the files cannot be written
      */
     public Path writePluginCache(Path dir, RemoteSimulatorAccount account) {
-        ObjectNode user = MAPPER.createObjectNode();
-        user.put("uid", account.uid());
-        user.put("name", "lingma-remote-simulator");
-        user.put("key", account.cosyKey());
-        user.put("encrypt_user_info", account.encryptUserInfo());
-        long now = options.clock().millis();
-        user.put("expire_time", account.expired() ? now - Duration.ofDays(1).toMillis()
-                : now + Duration.ofDays(30).toMillis());
-        user.put("organization_id", "");
-        user.put("user_type", "personal_standard");
-        user.put("is_quota_exceeded", false);
-        try {
-            Files.createDirectories(dir.resolve("cache"));
-            Files.writeString(dir.resolve("cache/id"), account.machineId(), StandardCharsets.UTF_8);
-            Files.writeString(dir.resolve("cache/user"), CacheUserCipher.encrypt(user.toString(), account.machineId()),
-                    StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the simulated plugin cache in " + dir, e);
-        }
-        return dir;
+        return PluginCache.write(dir, account, options.clock());
     }
 
     private void onRequest(HttpServerRequest request) {
@@ -281,28 +254,28 @@ public final class RemoteSimulator implements AutoCloseable {
             }
             return;
         }
-        Auth auth = authenticate(request, path, raw);
+        CosyVerifier.Result auth = verifier.verify(request.headers(), path, raw);
         if (modelList) {
             modelListRequests.incrementAndGet();
-            record(request, path, query, headers, raw, null, auth.verdict, null, null);
+            record(request, path, query, headers, raw, null, auth.verdict(), null, null);
             if (rejectAuth(request, auth)) {
                 return;
             }
-            serveModelList(request, auth.account);
+            serveModelList(request, auth.account());
             return;
         }
         chatRequests.incrementAndGet();
         JsonNode body;
         boolean encoded = query.contains("Encode=1");
         try {
-            byte[] json = encoded ? Encode1Codec.decode(new String(raw, StandardCharsets.US_ASCII)) : raw;
+            byte[] json = encoded ? Encode1Body.decode(new String(raw, StandardCharsets.US_ASCII)) : raw;
             body = MAPPER.readTree(json);
         } catch (IOException | RuntimeException e) {
             body = null;
         }
         String modelKey = body == null ? null : body.path("model_config").path("key").isTextual()
                 ? body.path("model_config").path("key").asText() : null;
-        RecordedRemoteRequest rec = record(request, path, query, headers, raw, body, auth.verdict, modelKey,
+        RecordedRemoteRequest rec = record(request, path, query, headers, raw, body, auth.verdict(), modelKey,
                 body == null ? null : lastUserText(body));
         if (rejectAuth(request, auth)) {
             return;
@@ -325,7 +298,7 @@ public final class RemoteSimulator implements AutoCloseable {
                 return;
             }
         }
-        if (!knownModel(auth.account, modelKey)) {
+        if (!knownModel(auth.account(), modelKey)) {
             switch (options.unknownModel()) {
                 case "http400" -> {
                     request.response().setStatusCode(400).putHeader("Content-Type", "application/json")
@@ -389,11 +362,7 @@ public final class RemoteSimulator implements AutoCloseable {
             return true;
         }
         String json = account.modelListJson() == null ? DEFAULT_MODEL_LIST : account.modelListJson();
-        try {
-            return new RemoteModelListParser(true).parseDetailed(json).keys().contains(key);
-        } catch (RuntimeException e) {
-            return true;
-        }
+        return CatalogueKeys.of(json).map(keys -> keys.contains(key)).orElse(true);
     }
 
     private RemoteScript chooseScript(String modelKey, String lastUserText) {
@@ -577,65 +546,12 @@ public final class RemoteSimulator implements AutoCloseable {
         }
     }
 
-    private Auth authenticate(HttpServerRequest request, String path, byte[] raw) {
-        RecordedRemoteRequest.AuthVerdict verdict;
-        String authorization = request.getHeader("Authorization");
-        var matcher = authorization == null ? null : AUTH.matcher(authorization);
-        if (matcher == null || !matcher.matches()) {
-            return new Auth(RecordedRemoteRequest.AuthVerdict.MALFORMED, null);
-        }
-        JsonNode payload;
-        try {
-            payload = MAPPER.readTree(Base64.getDecoder().decode(matcher.group(1)));
-        } catch (IOException | IllegalArgumentException e) {
-            return new Auth(RecordedRemoteRequest.AuthVerdict.MALFORMED, null);
-        }
-        String requestId = payload.path("requestId").asText("");
-        if (!payload.path("version").asText("").equals("v1") || requestId.isEmpty()
-                || !payload.path("cosyVersion").isTextual()) {
-            return new Auth(RecordedRemoteRequest.AuthVerdict.MALFORMED, null);
-        }
-        RemoteSimulatorAccount account = accountsByInfo.get(payload.path("info").asText(""));
-        if (account == null || account.expired()) {
-            return new Auth(RecordedRemoteRequest.AuthVerdict.LOGIN_EXPIRED, account);
-        }
-        String cosyKey = String.valueOf(request.getHeader("Cosy-Key"));
-        if ((options.checkCosyKey() && !cosyKey.equals(account.cosyKey()))
-                || (options.checkUser() && !account.uid().equals(request.getHeader("Cosy-User")))
-                || (options.checkMachineId() && !account.machineId().equals(request.getHeader("Cosy-Machineid")))) {
-            return new Auth(RecordedRemoteRequest.AuthVerdict.HEADER_MISMATCH, account);
-        }
-        String cosyDate = String.valueOf(request.getHeader("Cosy-Date"));
-        if (options.checkSignature()) {
-            String expected = CosySigner.signature(matcher.group(1), cosyKey, cosyDate, raw, CosySigner.sigPath(path));
-            if (!expected.equals(matcher.group(2))) {
-                return new Auth(RecordedRemoteRequest.AuthVerdict.SIGNATURE_INVALID, account);
-            }
-        }
-        if (!options.skewWindow().isZero()) {
-            long date;
-            try {
-                date = Long.parseLong(cosyDate);
-            } catch (NumberFormatException e) {
-                return new Auth(RecordedRemoteRequest.AuthVerdict.CLOCK_SKEW, account);
-            }
-            if (Math.abs(options.clock().instant().getEpochSecond() - date) > options.skewWindow().toSeconds()) {
-                return new Auth(RecordedRemoteRequest.AuthVerdict.CLOCK_SKEW, account);
-            }
-        }
-        if (options.rejectReplay() && !seenRequestIds.add(requestId)) {
-            return new Auth(RecordedRemoteRequest.AuthVerdict.REPLAY, account);
-        }
-        verdict = RecordedRemoteRequest.AuthVerdict.OK;
-        return new Auth(verdict, account);
-    }
-
-    private boolean rejectAuth(HttpServerRequest request, Auth auth) {
-        if (auth.verdict == RecordedRemoteRequest.AuthVerdict.OK) {
+    private boolean rejectAuth(HttpServerRequest request, CosyVerifier.Result auth) {
+        if (auth.verdict() == RecordedRemoteRequest.AuthVerdict.OK) {
             return false;
         }
         authRejections.incrementAndGet();
-        String body = auth.verdict == RecordedRemoteRequest.AuthVerdict.LOGIN_EXPIRED
+        String body = auth.verdict() == RecordedRemoteRequest.AuthVerdict.LOGIN_EXPIRED
                 ? "{\"code\":\"105\",\"message\":\"Login expired\"}"
                 : "{\"code\":\"101\",\"message\":\"Signature invalid\"}";
         request.response().setStatusCode(403).putHeader("Content-Type", "application/json").end(body);
@@ -716,6 +632,4 @@ public final class RemoteSimulator implements AutoCloseable {
         }
     }
 
-    private record Auth(RecordedRemoteRequest.AuthVerdict verdict, RemoteSimulatorAccount account) {
-    }
 }
