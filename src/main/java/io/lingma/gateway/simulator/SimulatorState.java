@@ -48,7 +48,7 @@ final class SimulatorState {
 
     private final List<Scenario> baseline;
     private volatile List<Scenario> scenarios;
-    volatile ModelCatalog catalog = ModelCatalog.defaults();
+    volatile SimulatorModelCatalog catalog = SimulatorModelCatalog.defaults();
     /** Method name to response delay in ms (slow setup, §10.6). */
     final Map<String, Long> methodDelays = new ConcurrentHashMap<>();
     /** HTTP status answering every handshake, 0 = accept (e.g. 404 to emulate the non-IPC port 37510, §3.5). */
