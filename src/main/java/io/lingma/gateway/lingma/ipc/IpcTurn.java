@@ -9,6 +9,7 @@ import io.lingma.gateway.chat.ChatTurn;
 import io.lingma.gateway.chat.FinishReason;
 import io.lingma.gateway.chat.ResolvedModel;
 import io.lingma.gateway.chat.RetryableTurn;
+import io.lingma.gateway.chat.TokenEstimator;
 import io.lingma.gateway.chat.UpstreamTurn;
 import io.lingma.gateway.chat.Usage;
 import io.lingma.gateway.error.ErrorKind;
@@ -106,6 +107,12 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
     /** The original turn when this is a tool-emulation retry, else null. */
     private final IpcTurn owner;
     private volatile ChatEvent returnedTerminal;
+    /** Queued in place of the estimated usage, which {@link #next(Duration)} computes from {@link #usageTexts}. */
+    private static final ChatEvent USAGE_DUE = new ChatEvent.UsageReport(null);
+    /** What the estimated usage is counted from: prompt, answer with reasoning, reasoning (set at the finish). */
+    private record UsageTexts(String prompt, String output, String thinking) {
+    }
+    private UsageTexts usageTexts;
 
     // state guarded by lock
     private IpcTurn retryTurn;
@@ -206,7 +213,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
             deadlineTimer = vertx.setTimer(settings.turnTimeout().toMillis(), t -> timeout("turn deadline of "
                     + settings.turnTimeout().toMillis() + " ms reached"));
         }
-        CompletableFuture<Void> setup = setupAttempt(false).exceptionallyCompose(e -> {
+        CompletableFuture<LingmaIpcClient.Link> setup = setupAttempt(false).exceptionallyCompose(e -> {
             synchronized (lock) {
                 if (!(unwrap(e) instanceof IpcConnectionClosedException) || replayed || cancelled) {
                     return CompletableFuture.failedFuture(unwrap(e));
@@ -219,8 +226,9 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
             return setupAttempt(true);
         });
         Duration wait = settings.setupTimeout().multipliedBy(4).plus(settings.handshakeTimeout());
+        LingmaIpcClient.Link ready;
         try {
-            setup.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            ready = setup.get(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw abortBegin(new GatewayException(ErrorKind.BACKEND_UNAVAILABLE, "interrupted during Lingma set-up",
@@ -229,6 +237,12 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
             throw abortBegin(setupTimeout());
         } catch (ExecutionException e) {
             throw abortBegin(toGateway(unwrap(e)));
+        }
+        // on this worker, not the event loop that completed the set-up: serialising a huge prompt takes a while
+        try {
+            sendPrompt(ready);
+        } catch (RuntimeException e) {
+            throw abortBegin(toGateway(e));
         }
     }
 
@@ -302,6 +316,13 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
         }
         ChatEvent event = timeout == null || timeout.isZero() || timeout.isNegative() ? queue.poll()
                 : queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        if (event == USAGE_DUE) {
+            // written before the marker was queued, so the queue hand-off makes it visible here
+            UsageTexts u = usageTexts;
+            TokenEstimator estimator = backend.estimator;
+            return new ChatEvent.UsageReport(new Usage(estimator.estimate(u.prompt()), estimator.estimate(u.output()),
+                    estimator.estimate(u.thinking()), 0, true));
+        }
         if (event != null && event.terminal()) {
             returnedTerminal = event;
         }
@@ -448,7 +469,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
                         turn.requestId());
             }
             prepareReplay();
-            setupAttempt(true).whenComplete((v, e) -> {
+            setupAndPrompt().whenComplete((v, e) -> {
                 if (e != null) {
                     synchronized (lock) {
                         fail(toGateway(unwrap(e)));
@@ -475,7 +496,12 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
 
     // ---- set-up ----
 
-    private CompletableFuture<Void> setupAttempt(boolean replay) {
+    /** A set-up again after a lost connection or a stale reused session, then the prompt (on the event loop). */
+    private CompletableFuture<Void> setupAndPrompt() {
+        return setupAttempt(true).thenAccept(this::sendPrompt);
+    }
+
+    private CompletableFuture<LingmaIpcClient.Link> setupAttempt(boolean replay) {
         return client.link().thenCompose(l -> {
             synchronized (lock) {
                 if (terminal || cancelled) {
@@ -485,7 +511,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
                 link = l;
             }
             return obtainSession(l);
-        }).thenCompose(l -> setModel(l)).thenAccept(this::sendPrompt);
+        }).thenCompose(l -> setModel(l));
     }
 
     private CompletableFuture<LingmaIpcClient.Link> obtainSession(LingmaIpcClient.Link l) {
@@ -664,7 +690,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
                     } else {
                         backend.deleteSession(stale);
                     }
-                    setupAttempt(true).whenComplete((v, e) -> {
+                    setupAndPrompt().whenComplete((v, e) -> {
                         if (e != null) {
                             synchronized (lock) {
                                 fail(toGateway(unwrap(e)));
@@ -833,10 +859,9 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
     private void succeed(FinishReason reason, boolean clean) {
         terminal = true;
         cleanFinish = clean;
-        long input = backend.estimator.estimate(promptText);
-        long output = backend.estimator.estimate(text.toString() + thinking);
-        long reasoning = backend.estimator.estimate(thinking.toString());
-        queue.offer(new ChatEvent.UsageReport(new Usage(input, output, reasoning, 0, true)));
+        // tokenizing may take a while on a huge prompt: the consumer's worker thread does it in next(), not this loop
+        usageTexts = new UsageTexts(promptText, text.toString() + thinking, thinking.toString());
+        queue.offer(USAGE_DUE);
         queue.offer(new ChatEvent.Finish(reason));
         endOfTurn();
     }
