@@ -247,7 +247,7 @@ public class ChatService {
             sb.append('\n').append(m.flatText());
             m.toolCalls().forEach(c -> sb.append(c.name()).append(c.arguments()));
         }
-        return Math.max(1, estimator.estimate(sb.toString()));
+        return Math.max(1, estimator.estimate(sb));
     }
 
     /**
