@@ -4,6 +4,8 @@ import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
 
+import java.util.concurrent.CompletableFuture;
+
 /**
  * Counts tokens for {@code /v1/messages/count_tokens} and for usage when Lingma reports none (client-api.md §7,
  * §12), with the o200k_base BPE tokenizer (jtokkit). Lingma's models (Qwen, Kimi, MiniMax) use their own BPE
@@ -15,8 +17,9 @@ import com.knuddels.jtokkit.api.EncodingType;
  * is counted exactly; a longer one is estimated from that many characters, taken as {@value #WINDOWS} evenly spaced
  * windows from its start to its end, whose exact count is scaled linearly by total / sampled characters. Text is fed
  * to the tokenizer in pieces of at most {@value #PIECE_CHARS} characters cut before a word, which leaves the count
- * unchanged (the tokenizer splits there too) and bounds its memory: one long run without white space (base64, a
- * repeated character) otherwise costs the tokenizer memory and time far beyond its length. Thread-safe.
+ * unchanged (the tokenizer splits there too); a run without such a cut (base64, a repeated character) goes in pieces
+ * of {@value #RUN_CHARS} characters (at most one token off per piece), since one long run costs the tokenizer memory
+ * and time far beyond its length. Thread-safe.
  */
 public class TokenEstimator {
 
@@ -26,6 +29,11 @@ public class TokenEstimator {
     static final int WINDOWS = 16;
     /** Longest piece handed to the tokenizer at once. */
     static final int PIECE_CHARS = 8192;
+    /**
+     * Piece of a run without a word start: at most 480 UTF-8 bytes, under the 500 bytes beyond which the tokenizer
+     * switches to an algorithm that allocates hundreds of bytes per input byte.
+     */
+    static final int RUN_CHARS = 160;
     private static final int MIN_EXACT_COUNT_CHARS = WINDOWS * 256;
 
     /** Loaded once: the vocabulary takes a moment to read and is immutable and thread-safe. */
@@ -51,6 +59,14 @@ public class TokenEstimator {
                     + MIN_EXACT_COUNT_CHARS + ", got " + exactCountChars);
         }
         this.exactCountChars = exactCountChars;
+    }
+
+    /**
+     * Starts loading the vocabulary in the background (about a second of CPU), so the first request does not wait
+     * for it. Non-blocking; idempotent.
+     */
+    public void preload() {
+        CompletableFuture.runAsync(() -> Holder.O200K.getName());
     }
 
     /** @return the longest text counted exactly, in UTF-16 characters ({@code gateway.tokens.exact-count-chars}) */
@@ -88,7 +104,8 @@ public class TokenEstimator {
         for (int k = 0; k < WINDOWS; k++) {
             int from = (int) ((long) (length - window) * k / (WINDOWS - 1));
             int start = k == 0 ? 0 : cutAtOrAfter(text, from, Math.min(length, from + window / 2));
-            int end = k == WINDOWS - 1 ? length : cutAtOrBefore(text, start + window, start + window / 2);
+            int end = k == WINDOWS - 1 ? length
+                    : cutAtOrBefore(text, start + window, start + window / 2, start + window);
             tokens += count(text, start, end);
             sampled += end - start;
         }
@@ -100,21 +117,24 @@ public class TokenEstimator {
         long tokens = 0;
         int start = from;
         while (start < to) {
-            int end = to - start <= PIECE_CHARS ? to : cutAtOrBefore(text, start + PIECE_CHARS, start + PIECE_CHARS / 2);
+            int end = to - start <= PIECE_CHARS ? to
+                    : cutAtOrBefore(text, start + PIECE_CHARS, start + PIECE_CHARS / 2, start + RUN_CHARS);
             tokens += Holder.O200K.countTokensOrdinary(text.subSequence(start, end).toString());
             start = end;
         }
         return tokens;
     }
 
-    /** @return the last word start in {@code (floor, at]}, else {@code at} moved off a surrogate pair's middle */
-    private static int cutAtOrBefore(CharSequence text, int at, int floor) {
+    /**
+     * @return the last word start in {@code (floor, at]}, else {@code fallback} moved off a surrogate pair's middle
+     */
+    private static int cutAtOrBefore(CharSequence text, int at, int floor, int fallback) {
         for (int i = at; i > floor; i--) {
             if (wordStart(text, i)) {
                 return i;
             }
         }
-        return Character.isLowSurrogate(text.charAt(at)) ? at - 1 : at;
+        return Character.isLowSurrogate(text.charAt(fallback)) ? fallback - 1 : fallback;
     }
 
     /** @return the first word start in {@code [at, limit)}, else {@code at} moved off a surrogate pair's middle */

@@ -438,6 +438,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         if (estimator == null) {
             estimator = new TokenEstimator(props.integer("gateway.tokens.exact-count-chars",
                     TokenEstimator.DEFAULT_EXACT_COUNT_CHARS));
+            estimator.preload();
         }
         return estimator;
     }

@@ -5,6 +5,7 @@ import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
 import org.junit.jupiter.api.Test;
 
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -69,11 +70,18 @@ class TokenEstimatorTest {
 
     @Test
     void hugeInputCostsBoundedTimeAndMemory() {
-        // 20 M characters without white space: whole, the tokenizer spends minutes and gigabytes on this one piece
+        // 20 M characters without white space: whole, the tokenizer spends minutes and gigabytes on this one piece;
+        // in 8192-character pieces still about 450 MB per million characters
         String run = "x".repeat(20_000_000);
         String words = "lorem ipsum dolor sit amet ".repeat(800_000);
-        long[] counts = assertTimeoutPreemptively(Duration.ofSeconds(20),
-                () -> new long[] {estimator.estimate(run), estimator.estimate(words)});
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long[] counts = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+            long before = threads.getCurrentThreadAllocatedBytes();
+            long runCount = estimator.estimate(run);
+            long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            return new long[] {runCount, estimator.estimate(words), allocated};
+        });
+        assertThat(counts[2]).as("bytes allocated for the run").isLessThan(200L * 1024 * 1024);
         long wordsExact = O200K.countTokensOrdinary(words.substring(0, 27 * 40_000)) * 20L;
         assertThat((double) counts[1]).isCloseTo(wordsExact, within(wordsExact * 0.01));
         assertThat(counts[0]).isBetween(20_000_000L / 16, 20_000_000L / 4);
