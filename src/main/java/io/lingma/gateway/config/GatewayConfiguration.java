@@ -84,6 +84,7 @@ public class GatewayConfiguration implements CamelConfiguration {
     private Path remoteSimulatorDir;
     private RemoteHttpTransport remoteTransport;
     private ToolEmulation toolEmulation;
+    private TokenEstimator estimator;
     private ChatBackend backend;
     private ConcurrencyLimiter limiter;
     private CircuitBreaker breaker;
@@ -396,7 +397,7 @@ public class GatewayConfiguration implements CamelConfiguration {
     private ChatBackend ipcBackend(IpcSettings settings, boolean onSimulator) {
         LingmaIpcClient client = new LingmaIpcClient(vertx(), mapper(), settings,
                 IpcEndpointDiscovery.forSystem(settings, mapper()));
-        IpcChatBackend ipc = new IpcChatBackend(client, settings, new TokenEstimator(), onSimulator,
+        IpcChatBackend ipc = new IpcChatBackend(client, settings, estimator(), onSimulator,
                 toolEmulation()::contractFor);
         // one lost connection is one breaker failure, however many turns it ended (their failures are not counted)
         CircuitBreaker upstream = breaker();
@@ -466,9 +467,19 @@ public class GatewayConfiguration implements CamelConfiguration {
         return remoteSimulator;
     }
 
+    /** @return the one token estimator, bounded by {@code gateway.tokens.exact-count-chars} */
+    private synchronized TokenEstimator estimator() {
+        if (estimator == null) {
+            estimator = new TokenEstimator(props.integer("gateway.tokens.exact-count-chars",
+                    TokenEstimator.DEFAULT_EXACT_COUNT_CHARS));
+            estimator.preload();
+        }
+        return estimator;
+    }
+
     private synchronized ToolEmulation toolEmulation() {
         if (toolEmulation == null) {
-            toolEmulation = new ToolEmulation(ToolSettingsFactory.from(props), new TokenEstimator());
+            toolEmulation = new ToolEmulation(ToolSettingsFactory.from(props), estimator());
         }
         return toolEmulation;
     }
@@ -516,7 +527,7 @@ public class GatewayConfiguration implements CamelConfiguration {
 
     private synchronized ChatService chatService() {
         if (chatService == null) {
-            chatService = new ChatService(backend(), new TokenEstimator(), breaker(),
+            chatService = new ChatService(backend(), estimator(), breaker(),
                     props.duration("gateway.stream.commit-timeout", Duration.ofSeconds(10)),
                     props.duration("gateway.first-output-timeout", Duration.ofSeconds(120)),
                     props.duration("gateway.request-timeout", Duration.ofSeconds(600)), toolEmulation(),
