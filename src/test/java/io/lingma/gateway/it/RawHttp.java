@@ -82,6 +82,15 @@ final class RawHttp {
 
     /** A whole response read off the wire: status, headers (lower-case names) and the de-chunked body. */
     record Response(int status, Map<String, String> headers, String body) {
+
+        /** @return the body parsed as JSON (an assertion error when it is not JSON) */
+        com.fasterxml.jackson.databind.JsonNode json() {
+            try {
+                return SseClient.JSON.readTree(body);
+            } catch (Exception e) {
+                throw new AssertionError("not JSON: " + body, e);
+            }
+        }
     }
 
     /**
