@@ -167,6 +167,9 @@ public class EdgeErrors implements StartupListener {
 
     private void send(HttpServerRequest request, GatewayException error, boolean close) {
         HttpServerResponse response = request.response();
+        if (response.closed()) {
+            return;
+        }
         if (response.headWritten()) {
             request.connection().close();
             return;
