@@ -116,13 +116,37 @@ class MalformedRequestTest {
     void headOnOddPathsAnswersLikeTheGet() throws Exception {
         for (String path : List.of("/v1/models/%2e%2e/%2e%2e", "/v1/models/%2e%2e", "/v1/models/../..",
                 "/v1/models/..%2f..", "/v1/models/%2F", "//v1/models", "/v1//models", "/v1/models/./kmodel",
-                "/v1/models/a%2fb", "/..", "/%2e%2e", "/v1/models/%2e%2e/%2e%2e/%2e%2e/x")) {
+                "/v1/models/a%2fb", "/..", "/%2e%2e", "/v1/models/%2e%2e/%2e%2e/%2e%2e/x",
+                "http://127.0.0.1:" + PORT + "/v1/models", "http://127.0.0.1:" + PORT + "/v1/models/%2e%2e/%2e%2e",
+                "*")) {
             RawHttp.Response get = RawHttp.exchange(PORT, "GET " + path + " HTTP/1.1" + HOST, null);
             RawHttp.Response head = assertTimeoutPreemptively(Duration.ofSeconds(5),
                     () -> RawHttp.exchange(PORT, "HEAD " + path + " HTTP/1.1" + HOST, null), "HEAD " + path);
             assertThat(get.status()).as("GET %s", path).isLessThan(500);
             assertThat(head.status()).as("HEAD %s", path).isEqualTo(get.status());
             assertThat(head.body()).as("HEAD %s", path).isEmpty();
+            assertThat(get.headers().getOrDefault("allow", "")).as("GET %s: Allow", path).doesNotContain("GET");
+        }
+    }
+
+    @Test
+    void headLeavesTheConnectionUsable() throws Exception {
+        for (String path : List.of("/v1/models/%2e%2e/%2e%2e", "/v1/models", "/v1/models/a%2fb", "/nope")) {
+            RawHttp.Response version = assertTimeoutPreemptively(Duration.ofSeconds(5),
+                    () -> RawHttp.exchange(PORT, "HEAD " + path + " HTTP/1.1" + HOST + "\r\n\r\nGET /version HTTP/1.1"
+                            + HOST, null), "HEAD " + path);
+            // the HEAD answer has no body, so the next answer on the connection starts right after its head
+            assertThat(version.body()).as("after HEAD %s", path).contains("HTTP/1.1 ")
+                    .endsWith("\"service\":\"lingma-gateway\"}");
+        }
+    }
+
+    @Test
+    void dotSegmentsLeavingAKnownPathAre404() throws Exception {
+        for (String path : List.of("/v1/models/%2e%2e", "/v1/models/..", "/v1/messages/%2e%2e")) {
+            RawHttp.Response r = RawHttp.exchange(PORT, "GET " + path + " HTTP/1.1" + HOST, null);
+            assertThat(r.status()).as("GET %s: %s", path, r.body()).isEqualTo(404);
+            assertThat(r.json().at("/error/message").asText()).as(path).isEqualTo("Invalid URL (GET " + path + ")");
         }
     }
 
