@@ -14,7 +14,10 @@ import io.lingma.gateway.chat.Ids;
 import io.lingma.gateway.chat.TokenEstimator;
 import io.lingma.gateway.error.ErrorKind;
 import io.lingma.gateway.error.GatewayException;
+import io.lingma.gateway.http.EdgeErrors;
 import io.lingma.gateway.http.ErrorResponder;
+import io.lingma.gateway.http.GuardedVertx;
+import io.lingma.gateway.http.HttpReadGuard;
 import io.lingma.gateway.http.HttpLifecycle;
 import io.lingma.gateway.http.HttpListeners;
 import io.lingma.gateway.http.RequestGuard;
@@ -47,6 +50,7 @@ import io.lingma.gateway.tools.ToolEmulation;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.impl.VertxInternal;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -78,6 +82,8 @@ public class GatewayConfiguration implements CamelConfiguration {
     private CamelContext context;
     private GatewayProperties props;
     private Vertx vertx;
+    private Vertx guardedVertx;
+    private EdgeErrors edgeErrors;
     private ObjectMapper mapper;
     private LingmaSimulator simulator;
     private RemoteSimulator remoteSimulator;
@@ -108,6 +114,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         int port = props.integer("gateway.http.port", 8095);
         camelContext.addStartupListener(new HttpListeners(port));
         camelContext.addStartupListener(new VertxRouterSetup(clientApis(), port));
+        camelContext.addStartupListener(edgeErrors());
         HealthCheckRegistry health = HealthCheckRegistry.get(camelContext);
         if (health != null) {
             health.register(new UpstreamHealthCheck(backend()));
@@ -116,7 +123,8 @@ public class GatewayConfiguration implements CamelConfiguration {
 
     /**
      * The one Vert.x instance of the process (platform-http and the Lingma IPC client share it), with a worker
-     * pool sized for the configured concurrency: each request holds a worker thread for its whole life.
+     * pool sized for the configured concurrency: each request holds a worker thread for its whole life. The bound
+     * view adds the edge handling to the HTTP servers platform-http creates on it ({@link GuardedVertx}).
      *
      * @param ctx the Camel context
      * @return the Vert.x instance
@@ -124,7 +132,7 @@ public class GatewayConfiguration implements CamelConfiguration {
     @BindToRegistry("vertx")
     public Vertx vertx(CamelContext ctx) {
         init(ctx);
-        return vertx();
+        return guardedVertx();
     }
 
     /** @return the shared Jackson mapper */
@@ -351,6 +359,24 @@ public class GatewayConfiguration implements CamelConfiguration {
             vertx = Vertx.vertx(new VertxOptions().setWorkerPoolSize(workers));
         }
         return vertx;
+    }
+
+    private synchronized Vertx guardedVertx() {
+        if (guardedVertx == null) {
+            HttpReadGuard guard = new HttpReadGuard(
+                    props.duration("gateway.http.header-read-timeout", Duration.ofSeconds(10)),
+                    props.duration("gateway.http.body-read-timeout", Duration.ofSeconds(30)),
+                    props.duration("gateway.http.idle-timeout", Duration.ofSeconds(60)), edgeErrors());
+            guardedVertx = new GuardedVertx((VertxInternal) vertx(), edgeErrors(), guard);
+        }
+        return guardedVertx;
+    }
+
+    private synchronized EdgeErrors edgeErrors() {
+        if (edgeErrors == null) {
+            edgeErrors = new EdgeErrors(clientApis(), props.integer("gateway.http.port", 8095));
+        }
+        return edgeErrors;
     }
 
     private synchronized ObjectMapper mapper() {
