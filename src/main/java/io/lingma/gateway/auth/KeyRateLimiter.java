@@ -10,7 +10,7 @@ import java.time.Duration;
 /**
  * Per-key request rate (issue 9 §1, client-api.md §2.6): each key with a {@code requests-per-minute} gets its own
  * resilience4j {@link RateLimiter} of that many permits per one-minute period, never waiting for one. A key whose
- * rate changed in the keys file keeps its limiter with the new limit. Thread-safe.
+ * rate changed in the keys file starts afresh at its new rate. Thread-safe.
  */
 public final class KeyRateLimiter {
 
@@ -31,10 +31,11 @@ public final class KeyRateLimiter {
         if (limit <= 0) {
             return 0;
         }
-        RateLimiter limiter = registry.rateLimiter(key.name(), () -> RateLimiterConfig.from(
-                registry.getDefaultConfig()).limitForPeriod(limit).build());
+        RateLimiter limiter = limiter(key.name(), limit);
         if (limiter.getRateLimiterConfig().getLimitForPeriod() != limit) {
-            limiter.changeLimitForPeriod(limit);
+            // changeLimitForPeriod would wait for the next period; the operator's new rate applies at once
+            registry.remove(key.name());
+            limiter = limiter(key.name(), limit);
         }
         if (limiter.acquirePermission()) {
             return 0;
@@ -42,5 +43,10 @@ public final class KeyRateLimiter {
         long nanos = limiter instanceof AtomicRateLimiter atomic
                 ? atomic.getDetailedMetrics().getNanosToWait() : PERIOD.toNanos();
         return Math.max(1, (nanos + 999_999_999L) / 1_000_000_000L);
+    }
+
+    private RateLimiter limiter(String name, int limit) {
+        return registry.rateLimiter(name, () -> RateLimiterConfig.from(registry.getDefaultConfig())
+                .limitForPeriod(limit).build());
     }
 }
