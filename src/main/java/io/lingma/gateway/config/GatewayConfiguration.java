@@ -559,8 +559,10 @@ public class GatewayConfiguration implements CamelConfiguration {
             String file = props.string("gateway.auth.keys-file", "");
             ApiKeyStore keys = new ApiKeyStore(props.string("gateway.auth.api-keys", ""),
                     file.isEmpty() ? null : Path.of(file), props.integer("gateway.auth.requests-per-minute", 0));
-            keys.watch(context.getExecutorServiceManager().newSingleThreadScheduledExecutor(this, "api-keys-file"),
-                    props.duration("gateway.auth.keys-file-check-interval", Duration.ofSeconds(5)));
+            if (!file.isEmpty()) {
+                keys.watch(context.getExecutorServiceManager().newSingleThreadScheduledExecutor(this, "api-keys-file"),
+                        props.duration("gateway.auth.keys-file-check-interval", Duration.ofSeconds(5)));
+            }
             authenticator = new ApiKeyAuthenticator(keys, new KeyRateLimiter(),
                     props.string("gateway.auth.admin-token", ""), props.string("gateway.auth.metrics-token", ""));
         }
