@@ -9,6 +9,11 @@ import io.lingma.gateway.api.ErrorEnvelopes;
 import io.lingma.gateway.api.anthropic.AnthropicMessagesApi;
 import io.lingma.gateway.api.openai.OpenAiChatApi;
 import io.lingma.gateway.api.responses.ResponsesApi;
+import io.lingma.gateway.auth.AnonymousAccess;
+import io.lingma.gateway.auth.ApiKeyAuthenticator;
+import io.lingma.gateway.auth.ApiKeyStore;
+import io.lingma.gateway.auth.KeyRateLimiter;
+import io.lingma.gateway.auth.MetricsGuard;
 import io.lingma.gateway.chat.ChatBackend;
 import io.lingma.gateway.chat.Ids;
 import io.lingma.gateway.chat.TokenEstimator;
@@ -101,6 +106,7 @@ public class GatewayConfiguration implements CamelConfiguration {
     private OpenAiChatApi openAi;
     private AnthropicMessagesApi anthropic;
     private ResponsesApi responsesApi;
+    private ApiKeyAuthenticator authenticator;
     private boolean shutDown;
 
     @Override
@@ -112,9 +118,21 @@ public class GatewayConfiguration implements CamelConfiguration {
         MaskingFormatter mask = logMask();
         tracer.setExchangeFormatter(exchange -> mask.format(traced.format(exchange)));
         int port = props.integer("gateway.http.port", 8095);
+        // before anything listens: a gateway that would serve the network without keys does not start
+        String anonymous = AnonymousAccess.check(authenticator().keysConfigured(),
+                props.string("gateway.http.host", "127.0.0.1"), port,
+                props.bool("gateway.auth.allow-anonymous", false));
+        if (anonymous != null) {
+            org.slf4j.LoggerFactory.getLogger(ApiKeyAuthenticator.class).warn(anonymous);
+        }
         camelContext.addStartupListener(new HttpListeners(port));
         camelContext.addStartupListener(new VertxRouterSetup(clientApis(), port));
         camelContext.addStartupListener(edgeErrors());
+        if (props.bool("camel.management.enabled", false)) {
+            camelContext.addStartupListener(new MetricsGuard(authenticator(), clientApis(),
+                    props.integer("camel.management.port", 9876),
+                    props.string("camel.metrics.path", "/observe/metrics")));
+        }
         HealthCheckRegistry health = HealthCheckRegistry.get(camelContext);
         if (health != null) {
             health.register(new UpstreamHealthCheck(backend()));
@@ -309,6 +327,13 @@ public class GatewayConfiguration implements CamelConfiguration {
     public HttpLifecycle httpLifecycle(CamelContext ctx) {
         init(ctx);
         return new HttpLifecycle(limiter(), apiSettings());
+    }
+
+    /** @return the API-key, admin and metrics tiers and the per-key model and rate checks (issue 9 §1) */
+    @BindToRegistry("apiKeyAuthenticator")
+    public ApiKeyAuthenticator apiKeyAuthenticator(CamelContext ctx) {
+        init(ctx);
+        return authenticator();
     }
 
     /** @return the Host / Origin / Content-Type guard of the client port (client-api.md §2.3, §2.4) */
@@ -589,6 +614,21 @@ public class GatewayConfiguration implements CamelConfiguration {
             responsesApi = new ResponsesApi(mapper(), apiSettings());
         }
         return responsesApi;
+    }
+
+    private synchronized ApiKeyAuthenticator authenticator() {
+        if (authenticator == null) {
+            String file = props.string("gateway.auth.keys-file", "");
+            ApiKeyStore keys = new ApiKeyStore(props.string("gateway.auth.api-keys", ""),
+                    file.isEmpty() ? null : Path.of(file), props.integer("gateway.auth.requests-per-minute", 0));
+            if (!file.isEmpty()) {
+                keys.watch(context.getExecutorServiceManager().newSingleThreadScheduledExecutor(this, "api-keys-file"),
+                        props.duration("gateway.auth.keys-file-check-interval", Duration.ofSeconds(5)));
+            }
+            authenticator = new ApiKeyAuthenticator(keys, new KeyRateLimiter(),
+                    props.string("gateway.auth.admin-token", ""), props.string("gateway.auth.metrics-token", ""));
+        }
+        return authenticator;
     }
 
     private synchronized ClientApis clientApis() {
