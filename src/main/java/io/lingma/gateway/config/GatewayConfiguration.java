@@ -126,7 +126,7 @@ public class GatewayConfiguration implements CamelConfiguration {
             org.slf4j.LoggerFactory.getLogger(ApiKeyAuthenticator.class).warn(anonymous);
         }
         camelContext.addStartupListener(new HttpListeners(port));
-        camelContext.addStartupListener(new VertxRouterSetup(clientApis(), port));
+        camelContext.addStartupListener(new VertxRouterSetup(clientApis(), edgeErrors(), port));
         camelContext.addStartupListener(edgeErrors());
         if (props.bool("camel.management.enabled", false)) {
             camelContext.addStartupListener(new MetricsGuard(authenticator(), clientApis(),

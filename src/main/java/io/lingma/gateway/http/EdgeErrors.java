@@ -32,8 +32,8 @@ import java.util.Locale;
  * Answers requests rejected below the routes with the client API's error envelope (client-api.md §2.4, §2.7):
  * what the HTTP decoder refuses (request line over the limit → 414, headers over the limit → 431, a broken
  * {@code Content-Length}, an unsupported HTTP version or any other malformed head → 400), what Vert.x Web refuses
- * before routing (no {@code Host} on HTTP/1.1, a bad percent escape → 400, a request target that is not a path →
- * 404), and the read timeouts and broken chunked bodies of {@link HttpReadGuard} (408, 400). The envelope is
+ * before routing (no {@code Host} on HTTP/1.1, a bad percent escape, an {@code Expect} other than
+ * {@code 100-continue} → 400, a request target that is not a path → 404), and the read timeouts and broken chunked bodies of {@link HttpReadGuard} (408, 400). The envelope is
  * Anthropic's on {@code /v1/messages*}, OpenAI's elsewhere and whenever the path could not be read. The connection
  * is closed after each of these answers: the rest of its bytes cannot be framed.
  */
@@ -41,7 +41,7 @@ public class EdgeErrors implements StartupListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(EdgeErrors.class);
     /** Statuses Vert.x Web answers by itself, with a plain-text body, unless an error handler takes them. */
-    private static final int[] ROUTER_STATUSES = {400, 404, 405, 413, 500};
+    private static final int[] ROUTER_STATUSES = {400, 404, 405, 413, 417, 500};
 
     private final ClientApis apis;
     private final int port;
@@ -115,7 +115,8 @@ public class EdgeErrors implements StartupListener {
             return new GatewayException(ErrorKind.HEADERS_TOO_LARGE, "request header fields too large");
         }
         if (cause instanceof UnsupportedVersion v) {
-            return GatewayException.badRequest("HTTP version " + v.getMessage() + " is not supported (use HTTP/1.1)");
+            return GatewayException.badRequest("HTTP version " + v.getMessage()
+                    + " is not supported (send HTTP/1.1, in upper case)");
         }
         String message = cause == null || cause.getMessage() == null ? "" : cause.getMessage();
         if (message.toLowerCase(Locale.ROOT).contains("content-length")) {
@@ -124,7 +125,14 @@ public class EdgeErrors implements StartupListener {
         return GatewayException.badRequest("malformed HTTP request");
     }
 
-    private void routerError(RoutingContext ctx) {
+    /**
+     * Answers a request Vert.x Web failed before or while routing, on the main router (its error handlers) or in the
+     * platform-http sub-router (whose failures, e.g. the body handler's 413 and 417 or a bad escape met while
+     * matching a path parameter, never reach the main router's error handlers).
+     *
+     * @param ctx the failed routing context (its status: 400, 404, 405, 413, 417 or another → 500)
+     */
+    void routerError(RoutingContext ctx) {
         HttpServerRequest request = ctx.request();
         // Vert.x decodes the path while routing and fails without a status on a bad escape: the client's mistake
         boolean badEscape = !decodable(request);
@@ -137,6 +145,8 @@ public class EdgeErrors implements StartupListener {
                     "Method " + request.method() + " not allowed for " + request.path());
             case 413 -> new GatewayException(ErrorKind.REQUEST_TOO_LARGE,
                     "Request body exceeds the configured limit of the gateway");
+            // the body handler refuses any expectation but 100-continue; a malformed header is the client's mistake
+            case 417 -> GatewayException.badRequest("unsupported Expect header: only 100-continue is supported");
             default -> new GatewayException(ErrorKind.INTERNAL, "internal gateway error");
         };
         if (error.status() >= 500) {

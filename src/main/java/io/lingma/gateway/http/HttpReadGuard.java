@@ -39,7 +39,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>keep-alive: a connection with no request in progress is closed silently after {@code idle}.</li>
  * </ul>
  * Nothing is timed while a request is being answered, so long generations and SSE streams are never cut. It also
- * turns a request line naming an HTTP version other than 1.0 or 1.1 into a decoder failure (answered 400 by
+ * turns a request line naming an HTTP version other than {@code HTTP/1.0} or {@code HTTP/1.1} (exactly so spelled)
+ * into a decoder failure (answered 400 by
  * {@link EdgeErrors#invalidRequest}) and answers a broken chunked body with 400 instead of a bare reset. A 408 or
  * 400 written here is only sent when no other response is under way on the connection; the connection is closed
  * after it in every case. A zero duration disables that deadline.
@@ -196,8 +197,10 @@ public final class HttpReadGuard {
             sniffed = null;
             path = request.uri();
             HttpVersion version = request.protocolVersion();
-            if (request.decoderResult().isSuccess() && !HttpVersion.HTTP_1_1.equals(version)
-                    && !HttpVersion.HTTP_1_0.equals(version)) {
+            // identity: Netty returns its constants only for the exact (upper-case) names, and Vert.x compares by
+            // identity, answering 501 to any other spelling, e.g. "http/1.1" (the HTTP-name is case-sensitive)
+            if (request.decoderResult().isSuccess() && version != HttpVersion.HTTP_1_1
+                    && version != HttpVersion.HTTP_1_0) {
                 // Vert.x would answer 501 itself; answered in HTTP/1.1 as the client's mistake instead
                 request.setProtocolVersion(HttpVersion.HTTP_1_1);
                 request.setDecoderResult(DecoderResult.failure(new EdgeErrors.UnsupportedVersion(version.text())));

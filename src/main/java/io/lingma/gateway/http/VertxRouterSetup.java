@@ -18,20 +18,24 @@ import java.util.TreeSet;
 /**
  * Gives requests that never reach a Camel route the client API's error envelope (client-api.md §2.3, §2.7):
  * unknown path → 404 {@code Invalid URL (METHOD path)}, known path with the wrong method → 405 with {@code Allow},
- * {@code OPTIONS} → 204, body over {@code gateway.http.max-body-bytes} → 413; and {@code HEAD} on every GET route
+ * {@code OPTIONS} → 204, body over {@code gateway.http.max-body-bytes} → 413, an {@code Expect} other than
+ * {@code 100-continue} or a bad percent escape met while matching a path parameter → 400; and {@code HEAD} on every GET route
  * (status and headers of the GET, no body). Installed on the platform-http Vert.x router once Camel has started.
  */
 public class VertxRouterSetup implements StartupListener {
 
     private final ClientApis apis;
+    private final EdgeErrors errors;
     private final int port;
 
     /**
-     * @param apis the client APIs (for their envelopes)
-     * @param port the client-facing port ({@code gateway.http.port}), which names the platform-http router
+     * @param apis   the client APIs (for their envelopes)
+     * @param errors answers the sub-router's own failures (bad escape, 413, unsupported {@code Expect})
+     * @param port   the client-facing port ({@code gateway.http.port}), which names the platform-http router
      */
-    public VertxRouterSetup(ClientApis apis, int port) {
+    public VertxRouterSetup(ClientApis apis, EdgeErrors errors, int port) {
         this.apis = apis;
+        this.errors = errors;
         this.port = port;
     }
 
@@ -47,11 +51,13 @@ public class VertxRouterSetup implements StartupListener {
                 .handler(ctx -> ctx.reroute(HttpMethod.GET, pathAndQuery(ctx)));
         context.getRegistry().lookupByNameAndType("requestGuard", RequestGuard.class).install(router);
         router.route().last().handler(ctx -> unmatched(router, ctx));
-        // the body handler fails the request with 413 inside this sub-router, so a failure handler here sees it
+        // a bad escape met while matching a path parameter skips failure handlers: this router's error handler
+        router.errorHandler(400, errors::routerError);
+        // the body handler fails the request with 413 or 417 inside this sub-router, so a failure handler sees it
         router.route().order(Integer.MIN_VALUE).failureHandler(ctx -> {
-            if (ctx.statusCode() == 413 && !ctx.response().headWritten()) {
-                send(ctx, new GatewayException(ErrorKind.REQUEST_TOO_LARGE,
-                        "Request body exceeds the configured limit of the gateway"));
+            int status = ctx.statusCode();
+            if ((status == 400 || status == 413 || status == 417) && !ctx.response().headWritten()) {
+                errors.routerError(ctx);
             } else {
                 ctx.next();
             }

@@ -17,8 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /**
  * Requests the HTTP decoder rejects before any route sees them (oversized header or request line, broken
- * {@code Content-Length} or chunked framing, a missing {@code Host}, an unknown HTTP version, a bad percent
- * escape) get a 4xx in the client API's envelope, and {@code HEAD} on odd paths answers like the GET would.
+ * {@code Content-Length} or chunked framing, a missing {@code Host}, an unknown or lower-case HTTP version, a bad
+ * percent escape, an {@code Expect} other than {@code 100-continue}) get a 4xx in the client API's envelope, and {@code HEAD} on odd paths answers like the GET would.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @CamelMainTest(mainClass = GatewayMain.class,
@@ -98,6 +98,23 @@ class MalformedRequestTest {
     }
 
     @Test
+    void lowerCaseHttpVersionIs400InTheEnvelope() throws Exception {
+        assertEnvelope(RawHttp.exchange(PORT, "GET /v1/models http/1.1" + HOST, null), 400, "/v1/models");
+        assertEnvelope(RawHttp.exchange(PORT, "GET /health Http/1.0" + HOST, null), 400, "/health");
+        assertEnvelope(RawHttp.exchange(PORT, "POST /v1/messages http/1.1" + HOST
+                + "\r\nContent-Length: " + BODY.length(), BODY.getBytes(StandardCharsets.UTF_8)), 400, "/v1/messages");
+    }
+
+    @Test
+    void unsupportedExpectationIs4xxInTheEnvelope() throws Exception {
+        String chat = "{\"model\":\"kmodel\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        assertEnvelope(post("/v1/chat/completions", "\r\nExpect: bogus", chat), 400, "/v1/chat/completions");
+        assertEnvelope(post("/v1/messages", "\r\nExpect: bogus", BODY), 400, "/v1/messages");
+        assertEnvelope(post("/v1/messages/count_tokens", "\r\nExpect: bogus", BODY), 400,
+                "/v1/messages/count_tokens");
+    }
+
+    @Test
     void garbageRequestLineIs400InTheEnvelope() throws Exception {
         assertEnvelope(RawHttp.exchange(PORT, "GET /v1/models" + HOST, null), 400, "/", "no version");
         assertEnvelope(RawHttp.exchange(PORT, "\u0001\u0002 nonsense" + HOST, null), 400, "/", "binary");
@@ -107,6 +124,11 @@ class MalformedRequestTest {
     void badPercentEscapeIs400InTheEnvelope() throws Exception {
         assertEnvelope(RawHttp.exchange(PORT, "GET /v1/models?x=%zz HTTP/1.1" + HOST, null), 400, "/v1/models");
         assertEnvelope(RawHttp.exchange(PORT, "GET /v1/mod%zzels HTTP/1.1" + HOST, null), 400, "/v1/models");
+        // a route with a path parameter decodes the query while matching, inside the platform-http sub-router
+        assertEnvelope(RawHttp.exchange(PORT, "GET /v1/models/kmodel?x=%zz HTTP/1.1" + HOST, null), 400,
+                "/v1/models/kmodel");
+        assertEnvelope(RawHttp.exchange(PORT, "GET /v1/models/kmodel?x=% HTTP/1.1" + HOST, null), 400,
+                "/v1/models/kmodel");
         assertEnvelope(RawHttp.exchange(PORT, "POST /v1/messages?x=%zz HTTP/1.1" + HOST
                 + "\r\nContent-Type: application/json\r\nContent-Length: " + BODY.length(), BODY.getBytes(StandardCharsets.UTF_8)), 400,
                 "/v1/messages");
