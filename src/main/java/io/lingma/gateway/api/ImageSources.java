@@ -7,6 +7,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * Parses and checks image sources into {@link ImageInput}s (client-api.md §9.6) without any I/O:
@@ -20,17 +21,22 @@ import java.util.Locale;
  */
 public final class ImageSources {
 
+    /** Anthropic image source types (client-api.md §9.4); {@code file} becomes a placeholder only. */
+    private static final Set<String> SOURCE_TYPES = Set.of("base64", "url", "file");
+
     /**
      * @param part an OpenAI {@code image_url} part ({@code image_url} string or {@code {url}}) or Responses
      *             {@code input_image} part ({@code image_url} string or {@code {url}})
      * @return the image, or null when the part names no URL (e.g. only a {@code file_id})
      * @throws GatewayException 400 naming the URL field: {@code could not load image: …} for a malformed
-     *                          {@code data:} URL, or a wrong type
+     *                          {@code data:} URL, a wrong type, or an {@code image_url} object without a string
+     *                          {@code url}
      */
     public ImageInput fromOpenAiPart(Fields.Field part) {
         Fields.Field ref = part.get("image_url");
         if (ref.is(Fields.Type.OBJECT)) {
-            return fromUrl(ref.get("url"));
+            // the object form exists only to carry url: {} would otherwise drop the image silently
+            return fromUrl(ref.get("url").require(Fields.Type.STRING));
         }
         return fromUrl(ref.isAbsent() ? part.get("url") : ref.expect(Fields.Type.STRING, Fields.Type.OBJECT));
     }
@@ -38,12 +44,22 @@ public final class ImageSources {
     /**
      * @param source an Anthropic image {@code source}: {@code {type:"base64",media_type,data}} or
      *               {@code {type:"url",url}}; {@code file} sources carry no data here
-     * @return the image, or null when the source holds nothing loadable
-     * @throws GatewayException 400 naming the field: {@code data} missing, empty or not base64, a
-     *                          {@code media_type} that is not {@code image/*}, a malformed data URL, a wrong type
+     * @return the image, or null when the source holds nothing loadable (none, {@code file}, a blank {@code url})
+     * @throws GatewayException 400 naming the field: a missing {@code type} or one other than {@code base64},
+     *                          {@code url} or {@code file} (client-api.md §9.4), {@code data} missing, empty or not
+     *                          base64, a {@code media_type} that is not {@code image/*}, a malformed data URL, a
+     *                          wrong type
      */
     public ImageInput fromAnthropicSource(Fields.Field source) {
-        String type = source.expect(Fields.Type.OBJECT).get("type").string();
+        if (source.expect(Fields.Type.OBJECT).isAbsent()) {
+            return null;
+        }
+        Fields.Field typeField = source.get("type");
+        String type = typeField.requiredText();
+        if (!SOURCE_TYPES.contains(type)) {
+            throw typeField.invalid("expected one of 'base64', 'url' or 'file'.",
+                    "Input should be 'base64', 'url' or 'file'");
+        }
         if ("base64".equals(type)) {
             Fields.Field dataField = source.get("data");
             String data = stripWhitespace(dataField.require(Fields.Type.STRING).node().textValue());

@@ -158,6 +158,40 @@ public final class ImageLoader implements AutoCloseable {
                 turn.apiKeyScope());
     }
 
+    /**
+     * Checks the images of a turn that is counted, not run (count_tokens, client-api.md §7), without any I/O, so it
+     * is refused where {@link #resolve} would refuse it before fetching: an http(s) URL whose host is an IP literal
+     * or {@code localhost} name the private-host rule refuses. Names that need a lookup are not checked.
+     *
+     * @param turn the normalised request
+     * @throws GatewayException 400 {@code could not load image: private host blocked} when
+     *                          {@code gateway.images.on-error=reject} (in {@code drop} mode the image would only be
+     *                          dropped, so nothing is refused)
+     */
+    public void checkWithoutLoading(@ExchangeProperty(GatewayExchange.TURN) ChatTurn turn) {
+        if (settings.onError() != ImageSettings.OnError.REJECT) {
+            return;
+        }
+        for (ChatMessage message : turn.messages()) {
+            for (ImageInput image : message.images()) {
+                if (image.base64Data() == null || image.base64Data().isEmpty()) {
+                    checkHostWithoutLookup(image.url());
+                }
+            }
+        }
+    }
+
+    private void checkHostWithoutLookup(String url) {
+        try {
+            URI uri = parseHttpUri(url == null ? "" : url.trim(), "not http");
+            if (guard.refusesWithoutLookup(uri.getHost())) {
+                throw new GatewayException(ErrorKind.INVALID_REQUEST, "could not load image: private host blocked");
+            }
+        } catch (LoadFailure notHttp) {
+            // local paths and other sources are judged when loaded, which count_tokens never does
+        }
+    }
+
     /** @return {@code images} itself when nothing changed, else the new list */
     private List<ImageInput> resolveImages(String requestId, int messageIndex, List<ImageInput> images) {
         List<ImageInput> out = null;

@@ -2,11 +2,13 @@ package io.lingma.gateway.images;
 
 import org.apache.hc.client5.http.DnsResolver;
 import org.apache.hc.client5.http.SystemDefaultDnsResolver;
+import org.apache.hc.core5.net.InetAddressUtils;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.Locale;
 import java.util.function.Predicate;
 
 /**
@@ -68,6 +70,31 @@ public final class PrivateHostGuard implements DnsResolver {
             }
         }
         return false;
+    }
+
+    /**
+     * The rule applied without any lookup, for images that are never fetched (count_tokens, client-api.md §7): an IP
+     * literal is checked as it is, a {@code localhost} / {@code *.localhost} name as the loopback address (RFC 6761).
+     *
+     * @param host a URL's host: a name, an IPv4 literal or an IPv6 literal with or without brackets
+     * @return true when the rule refuses that literal or name; false for any other name (only a lookup can tell)
+     */
+    public boolean refusesWithoutLookup(String host) {
+        String h = host == null ? "" : host.trim().toLowerCase(Locale.ROOT);
+        h = h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
+        h = h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
+        if (h.equals("localhost") || h.endsWith(".localhost")) {
+            return refused.test(InetAddress.getLoopbackAddress());
+        }
+        if (!InetAddressUtils.isIPv4Address(h) && !InetAddressUtils.isIPv6Address(h)) {
+            return false;
+        }
+        try {
+            // a literal is parsed, never looked up
+            return refused.test(InetAddress.getByName(h));
+        } catch (UnknownHostException e) {
+            return true;
+        }
     }
 
     /**

@@ -886,7 +886,8 @@ class MalformedRequestFuzzTest {
 
     /**
      * The fields the gateway reads, by JSON pointer, with their JSON types: s string, a array, b boolean, i integer,
-     * n number, o object, sa string or array, so string or object.
+     * n number, o object, sa string or array, so string or object. Documented leniencies widen a type: a Responses
+     * input item may be a plain string (client-api.md §9.5), Anthropic {@code stop_sequences} a string (§6.1).
      */
     private static Map<String, String> fields(Api api) {
         String table = switch (api) {
@@ -900,12 +901,12 @@ class MalformedRequestFuzzTest {
             case RESPONSES -> """
                     /model s, /input sa, /instructions s, /stream b, /max_output_tokens i, /temperature n,
                     /tools a, /tool_choice so, /parallel_tool_calls b, /reasoning o, /reasoning/effort s,
-                    /text o, /text/format o, /user s, /previous_response_id s, /input/0 o, /input/0/role s,
+                    /text o, /text/format o, /user s, /previous_response_id s, /input/0 so, /input/0/role s,
                     /input/0/content sa, /tools/0 o, /tools/0/name s, /tools/0/parameters o
                     """;
             case MESSAGES -> """
                     /model s, /messages a, /max_tokens i, /stream b, /system sa, /temperature n, /tools a,
-                    /tool_choice o, /tool_choice/type s, /stop_sequences a, /thinking o, /metadata o,
+                    /tool_choice o, /tool_choice/type s, /stop_sequences sa, /thinking o, /metadata o,
                     /metadata/user_id s, /messages/0 o, /messages/0/role s, /messages/0/content sa,
                     /tools/0 o, /tools/0/name s, /tools/0/input_schema o
                     """;

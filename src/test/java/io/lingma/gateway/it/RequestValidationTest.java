@@ -87,6 +87,9 @@ class RequestValidationTest {
                 bad("functions", "{'functions':{'name':'f'}," + USER_HI + "}"),
                 bad("functions[0].name", "{'functions':[{'description':'d'}]," + USER_HI + "}"),
                 bad("tool_choice", "{'tool_choice':42,'tools':[" + tool + "]," + USER_HI + "}"),
+                bad("tool_choice.type", "{'tool_choice':{'type':42},'tools':[" + tool + "]," + USER_HI + "}"),
+                bad("tool_choice.type", "{'tool_choice':{'type':['x']},'tools':[" + tool + "]," + USER_HI + "}"),
+                bad("tool_choice.type", "{'tool_choice':{'type':{}},'tools':[" + tool + "]," + USER_HI + "}"),
                 bad("messages", "{'messages':{'role':'user','content':'hi'}}"),
                 bad("messages[0]", "{'messages':[42]}"),
                 bad("messages[1]", "{'messages':[{'role':'user','content':'hi'},null]}"),
@@ -118,6 +121,8 @@ class RequestValidationTest {
                 bad("messages[0].content[1].image_url",
                         chatImage("{'type':'image_url','image_url':'" + BAD_BASE64 + "'}")),
                 bad("messages[0].content[1].image_url", chatImage("{'type':'image_url','image_url':42}")),
+                bad("messages[0].content[1].image_url.url", chatImage("{'type':'image_url','image_url':{}}")),
+                bad("tool_choice.type", "{'tool_choice':{'type':true},'tools':[" + tool + "]," + USER_HI + "}"),
                 bad("messages[2].content[0].image_url.url", "{'messages':[{'role':'user','content':'go'},"
                         + "{'role':'assistant','tool_calls':[{'id':'c1','type':'function','function':"
                         + "{'name':'f','arguments':'{}'}}]},{'role':'tool','tool_call_id':'c1','content':"
@@ -139,6 +144,9 @@ class RequestValidationTest {
                 bad("stop", "{'stop':5,'input':'hi'}"),
                 bad("previous_response_id", "{'previous_response_id':5,'input':'hi'}"),
                 bad("instructions", "{'instructions':5,'input':'hi'}"),
+                bad("instructions", "{'instructions':{},'input':'hi'}"),
+                bad("instructions[0]", "{'instructions':['x'],'input':'hi'}"),
+                bad("tool_choice.type", "{'tool_choice':{'type':{}},'input':'hi'}"),
                 bad("reasoning", "{'reasoning':'high','input':'hi'}"),
                 bad("reasoning.effort", "{'reasoning':{'effort':5},'input':'hi'}"),
                 bad("text", "{'text':'json','input':'hi'}"),
@@ -164,6 +172,7 @@ class RequestValidationTest {
                         "{'type':'input_image','image_url':'" + EMPTY_DATA + "'}")),
                 bad("input[0].content[1].image_url.url", image.formatted(
                         "{'type':'input_image','image_url':{'url':'" + BAD_BASE64 + "'}}")),
+                bad("input[0].content[1].image_url.url", image.formatted("{'type':'input_image','image_url':{}}")),
                 bad("input[2].output[0].image_url", "{'input':['go',{'type':'function_call','call_id':'c1',"
                         + "'name':'f','arguments':'{}'},{'type':'function_call_output','call_id':'c1','output':"
                         + "[{'type':'input_image','image_url':'" + BAD_BASE64 + "'}]}]}"));
@@ -183,6 +192,7 @@ class RequestValidationTest {
                 bad("stop_sequences", "{'stop_sequences':5," + USER_HI + "}"),
                 bad("system", "{'system':42," + USER_HI + "}"),
                 bad("system.0", "{'system':[42]," + USER_HI + "}"),
+                bad("system", "{'system':{}," + USER_HI + "}"),
                 bad("metadata", "{'metadata':'x'," + USER_HI + "}"),
                 bad("metadata.user_id", "{'metadata':{'user_id':5}," + USER_HI + "}"),
                 bad("thinking", "{'thinking':'on'," + USER_HI + "}"),
@@ -191,6 +201,9 @@ class RequestValidationTest {
                 bad("tools.1.name", "{'tools':[" + tool + ",{'input_schema':{'type':'object'}}]," + USER_HI + "}"),
                 bad("tools.0.input_schema", "{'tools':[{'name':'f','input_schema':'x'}]," + USER_HI + "}"),
                 bad("tool_choice", "{'tool_choice':42,'tools':[" + tool + "]," + USER_HI + "}"),
+                bad("tool_choice.type", "{'tool_choice':{'type':42},'tools':[" + tool + "]," + USER_HI + "}"),
+                bad("tool_choice.type", "{'tool_choice':{'type':['x']},'tools':[" + tool + "]," + USER_HI + "}"),
+                bad("tool_choice.type", "{'tool_choice':{'type':{}},'tools':[" + tool + "]," + USER_HI + "}"),
                 bad("tool_choice.disable_parallel_tool_use", "{'tool_choice':{'type':'auto',"
                         + "'disable_parallel_tool_use':'yes'},'tools':[" + tool + "]," + USER_HI + "}"),
                 bad("messages", "{'messages':'hi'}"),
@@ -213,6 +226,8 @@ class RequestValidationTest {
                         image.formatted("{'type':'base64','media_type':'text/plain','data':'aGVsbG8='}")),
                 bad("messages.0.content.1.source.url", image.formatted("{'type':'url','url':'" + BAD_BASE64 + "'}")),
                 bad("messages.0.content.1.source", image.formatted("'x'")),
+                bad("messages.0.content.1.source.type", image.formatted("{'type':'bogus','data':'aGVsbG8='}")),
+                bad("messages.0.content.1.source.type", image.formatted("{'data':'aGVsbG8='}")),
                 bad("messages.0.content.0.content.0.source.data", "{'messages':[{'role':'user','content':["
                         + "{'type':'tool_result','tool_use_id':'t1','content':[{'type':'image','source':"
                         + "{'type':'base64','media_type':'image/png','data':'!!!'}}]},"
@@ -249,6 +264,21 @@ class RequestValidationTest {
                         && !body.at("/error/message").asText().isBlank());
         if (!ok) {
             wrong.add("expected " + c.field() + ": " + what);
+        }
+    }
+
+    @Test
+    void anImageOnAPrivateHostIsRefusedAlikeByMessagesAndCountTokens() {
+        // count_tokens never fetches (§7), so it refuses what /v1/messages refuses before fetching: an IP literal
+        for (String host : List.of("127.0.0.1:1", "[::1]:1", "10.0.0.1", "localhost:1")) {
+            String body = "{'max_tokens':64,'messages':[{'role':'user','content':[{'type':'text','text':'look'},"
+                    + "{'type':'image','source':{'type':'url','url':'http://" + host + "/x.png'}}]}]}";
+            for (String path : List.of(MESSAGES, COUNT_TOKENS)) {
+                HttpResponse<String> r = post(path, body);
+                assertThat(r.statusCode()).as(path + " " + host + ": " + r.body()).isEqualTo(400);
+                assertThat(RequestEdgeTest.json(r.body()).at("/error/message").asText()).as(path + " " + host)
+                        .isEqualTo("could not load image: private host blocked");
+            }
         }
     }
 

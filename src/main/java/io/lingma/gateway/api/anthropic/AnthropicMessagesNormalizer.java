@@ -60,13 +60,15 @@ final class AnthropicMessagesNormalizer {
         List<String> midSystem = new ArrayList<>();
         List<ChatMessage> messages = messages(root.get("messages"), midSystem);
         Turns.requireUsable(messages);
-        String system = extractor.extract(root.get("system")).text();
+        // a string or text blocks: the single-block object content allows elsewhere is no system prompt
+        String system = extractor.extract(root.get("system").expect(Type.STRING, Type.ARRAY)).text();
         // role "system" messages (Claude Code's mid-conversation system beta) are hoisted, not lost
         system = Turns.join(system, String.join("\n\n", midSystem), "\n\n");
 
         Set<String> hosted = new HashSet<>();
         List<ToolDefinition> tools = ToolChoices.allowed(tools(root.get("tools"), hosted), settings.toolsAllowlist());
         Field choiceField = root.get("tool_choice").expect(Type.STRING, Type.OBJECT);
+        choiceField.get("type").expect(Type.STRING);
         ToolChoice choice = ToolChoices.parse(choiceField.node());
         if (choice.mode() == ToolChoice.Mode.TOOL && hosted.contains(choice.name())) {
             // a hosted web-search tool is never passed to the model (§6.4), so forcing it cannot be honoured

@@ -70,6 +70,7 @@ final class OpenAiChatNormalizer {
         if (choiceField.isAbsent()) {
             choiceField = root.get("function_call").expect(Type.STRING, Type.OBJECT);
         }
+        choiceField.get("type").expect(Type.STRING);
         ToolChoice choice = ToolChoices.resolve(ToolChoices.parse(choiceField.node()), tools,
                 settings.toolsAllowlist());
 

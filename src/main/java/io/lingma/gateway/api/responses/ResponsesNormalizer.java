@@ -66,7 +66,7 @@ final class ResponsesNormalizer {
         previousResponseId(root.get("previous_response_id"), settings, ctx.requestId());
 
         List<String> systemParts = new ArrayList<>();
-        String instructions = extractor.extract(root.get("instructions")).text();
+        String instructions = extractor.extract(instructions(root.get("instructions"))).text();
         if (!instructions.isEmpty()) {
             systemParts.add(instructions);
         }
@@ -109,6 +109,17 @@ final class ResponsesNormalizer {
         }
         // there is no response store: the turn runs on what input carries
         LOG.warn("request {}: previous_response_id ignored; the client must send the full conversation", requestId);
+    }
+
+    /**
+     * @return {@code instructions}: a string, or an array of content parts / input items (objects)
+     * @throws GatewayException 400 naming the field for any other value or a non-object element
+     */
+    private static Field instructions(Field instructions) {
+        if (instructions.expect(Type.STRING, Type.ARRAY).is(Type.ARRAY)) {
+            instructions.items().forEach(item -> item.require(Type.OBJECT));
+        }
+        return instructions;
     }
 
     private List<ChatMessage> input(Field input, List<String> systemParts, List<Field> toolLists) {
@@ -268,6 +279,7 @@ final class ResponsesNormalizer {
 
     private static ToolChoice toolChoice(Field field, ResponsesTools declared) {
         JsonNode node = field.expect(Type.STRING, Type.OBJECT).node();
+        field.get("type").expect(Type.STRING);
         if (node.isObject()) {
             String type = node.path("type").asText("").trim();
             if (!CHOICE_MODES.contains(type)) {
