@@ -29,6 +29,30 @@ class PrivateHostGuardTest {
     }
 
     @Test
+    void withoutLookupOnlyLiteralsAndLocalhostNamesAreJudged() {
+        // a resolver that fails the test if asked: the check must never look a name up
+        PrivateHostGuard guard = new PrivateHostGuard(new org.apache.hc.client5.http.DnsResolver() {
+            @Override
+            public InetAddress[] resolve(String host) {
+                throw new AssertionError("looked up " + host);
+            }
+
+            @Override
+            public String resolveCanonicalHostname(String host) {
+                throw new AssertionError("looked up " + host);
+            }
+        }, PrivateHostGuard::isPrivate);
+        for (String host : new String[]{"127.0.0.1", "[::1]", "::1", "10.0.0.1", "LOCALHOST", "a.localhost",
+                "localhost."}) {
+            assertThat(guard.refusesWithoutLookup(host)).as(host).isTrue();
+        }
+        for (String host : new String[]{"8.8.8.8", "[2606:4700:4700::1111]", "images.example", "", null}) {
+            assertThat(guard.refusesWithoutLookup(host)).as(host).isFalse();
+        }
+        assertThat(new PrivateHostGuard(a -> false).refusesWithoutLookup("127.0.0.1")).isFalse();
+    }
+
+    @Test
     void resolverRefusesANameWithAnyPrivateAddress() throws UnknownHostException {
         InetAddress publicAddress = InetAddress.getByName("93.184.216.34");
         InetAddress privateAddress = InetAddress.getByName("10.1.2.3");
