@@ -65,8 +65,8 @@ public class EffectiveConfig {
     }
 
     /**
-     * @return {@code {"ok":true,"settings":{"<key>":{"value":"…","source":"default|file|env|command-line|runtime"}}}},
-     * keys sorted, secret values masked
+     * @return {@code {"ok":true,"settings":{"<key>":{"value":"…","source":"…"}}}} with source {@code default},
+     * {@code file}, {@code env}, {@code command-line} or {@code runtime}; keys sorted, secret values masked
      */
     public Map<String, Object> document() {
         PropertiesComponent pc = (PropertiesComponent) context.getPropertiesComponent();
