@@ -149,7 +149,8 @@ public class RequestRecorder {
         s.put("messages", roles);
         s.put("images", images);
         s.put("tools", turn.tools().stream().map(t -> t.name()).toList());
-        s.put("tool_choice", String.valueOf(turn.toolChoice()));
+        s.put("tool_choice", turn.toolChoice().name() != null ? turn.toolChoice().name()
+                : turn.toolChoice().mode().name().toLowerCase(java.util.Locale.ROOT));
         s.put("reasoning_effort", turn.reasoningEffort());
         s.put("max_tokens", turn.maxTokens());
         return s;

@@ -176,6 +176,7 @@ class IntrospectionTest {
         assertThat(entry.path("key").asText()).isEqualTo("ci");
         assertThat(entry.path("model").asText()).isEqualTo("kmodel");
         assertThat(entry.at("/summary/images").asInt()).isEqualTo(1);
+        assertThat(entry.at("/summary/tool_choice").asText()).isEqualTo("auto");
         assertThat(entry.at("/summary/messages").toString()).contains("user", "assistant", "tool");
         assertThat(entry.path("upstream").toString()).contains("lingma-turn");
         JsonNode request = json(entry.path("request").asText());
