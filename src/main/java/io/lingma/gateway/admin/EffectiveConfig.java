@@ -87,7 +87,7 @@ public class EffectiveConfig {
                 try {
                     value = pc.resolveProperty(key).orElse("");
                 } catch (RuntimeException e) {
-                    value = "(unresolvable: " + e.getClass().getSimpleName() + ")";
+                    value = "(unresolvable)";
                 }
                 String source = source(key, value, seen.get(key));
                 if (key.equals("gateway.default-model") && catalog.defaultChanged()) {

@@ -61,6 +61,9 @@ class IntrospectionTest {
         assertThat(doc.at("/recommended_models/default").asText()).isNotEmpty();
         assertThat(doc.at("/endpoints/messages/0").asText()).isEqualTo("/v1/messages");
         assertNoSecret(open.body());
+        HttpResponse<String> head = client.send("HEAD", "/capabilities", null);
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.body()).isEmpty();
         // the /v1 alias is on the API tier
         assertThat(client.get("/v1/capabilities").statusCode()).isEqualTo(401);
         HttpResponse<String> v1 = client.get("/v1/capabilities", "Authorization", "Bearer " + KEY);
