@@ -39,17 +39,23 @@ public class RequestRecorder {
     public static final int DEFAULT_LIMIT = 50;
     private static final int MAX_LIMIT = 200;
 
+    /** Bodies longer than this are not parsed for the ring (they are far over its cap anyway). */
+    private static final int MAX_PARSED_CHARS = 8 * 1024 * 1024;
+
     private final GatewayStats stats;
     private final int size;
+    private final java.util.concurrent.Executor executor;
     private final Deque<Map<String, Object>> ring = new ArrayDeque<>();
 
     /**
-     * @param stats the generation counters to feed
-     * @param size  {@code gateway.debug.requests.size}: entries kept; 0 = no ring
+     * @param stats    the generation counters to feed
+     * @param size     {@code gateway.debug.requests.size}: entries kept; 0 = no ring
+     * @param executor where entries are redacted and added, in order (a single thread)
      */
-    public RequestRecorder(GatewayStats stats, int size) {
+    public RequestRecorder(GatewayStats stats, int size, java.util.concurrent.Executor executor) {
         this.stats = stats;
         this.size = Math.max(0, size);
+        this.executor = executor;
     }
 
     /** @return whether the ring records requests */
@@ -115,23 +121,33 @@ public class RequestRecorder {
         entry.put("model", model == null ? null : model.publicId());
         entry.put("outcome", outcome);
         entry.put("summary", turn == null ? null : summary(turn));
-        entry.put("request", body == null ? null
-                : Redaction.body(done.getContext().getTypeConverter().convertTo(String.class, done, body)));
-        entry.put("upstream", trace.upstreamCalls());
         Map<String, Object> frames = trace.framesDocument();
-        if (frames != null) {
-            entry.put("frames", frames);
-        } else {
-            Object out = done.getMessage().getBody();
-            entry.put("response", out == null ? null
-                    : Redaction.body(done.getContext().getTypeConverter().convertTo(String.class, done, out)));
-        }
-        synchronized (ring) {
-            ring.addFirst(entry);
-            while (ring.size() > size) {
-                ring.removeLast();
+        Object answer = frames == null ? done.getMessage().getBody() : null;
+        org.apache.camel.TypeConverter converter = done.getContext().getTypeConverter();
+        // parsing and redacting bodies (images included) is kept off the request's thread, which may be an event loop
+        executor.execute(() -> {
+            entry.put("request", text(converter, body));
+            entry.put("upstream", trace.upstreamCalls());
+            if (frames != null) {
+                entry.put("frames", frames);
+            } else {
+                entry.put("response", text(converter, answer));
             }
+            synchronized (ring) {
+                ring.addFirst(entry);
+                while (ring.size() > size) {
+                    ring.removeLast();
+                }
+            }
+        });
+    }
+
+    private static String text(org.apache.camel.TypeConverter converter, Object body) {
+        String s = body == null ? null : converter.tryConvertTo(String.class, body);
+        if (s == null) {
+            return null;
         }
+        return s.length() > MAX_PARSED_CHARS ? "[body of " + s.length() + " chars not recorded]" : Redaction.body(s);
     }
 
     private static Map<String, Object> summary(ChatTurn turn) {

@@ -411,7 +411,9 @@ public class GatewayConfiguration implements CamelConfiguration {
 
     private synchronized RequestRecorder recorder() {
         if (recorder == null) {
-            recorder = new RequestRecorder(stats(), props.integer("gateway.debug.requests.size", 100));
+            int size = props.integer("gateway.debug.requests.size", 100);
+            recorder = new RequestRecorder(stats(), size, size <= 0 ? Runnable::run
+                    : context.getExecutorServiceManager().newSingleThreadExecutor(this, "debug-requests"));
         }
         return recorder;
     }

@@ -7,10 +7,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The introspection endpoints (issue 9 §3, client-api.md §8.1, §8.5) as an operator sees them: the capability
@@ -116,7 +118,10 @@ class IntrospectionTest {
                 "{\"model\":\"dashscope_qwen3_coder\",\"messages\":[{\"role\":\"user\",\"content\":\"count me\"}]}",
                 bearer(KEY));
         assertThat(chat.statusCode()).isEqualTo(200);
-        HttpResponse<String> r = client.get("/internal/stats", bearer(ADMIN));
+        // counted when the request is done, which may be just after the client has its answer
+        HttpResponse<String> r = await().atMost(Duration.ofSeconds(10)).until(
+                () -> client.get("/internal/stats", bearer(ADMIN)),
+                got -> got.body().contains("\"dashscope_qwen3_coder\":{\"requests\":"));
         assertThat(r.statusCode()).isEqualTo(200);
         assertNoSecret(r.body());
         JsonNode doc = json(r.body());
@@ -155,7 +160,10 @@ class IntrospectionTest {
                 bearer(KEY));
         assertThat(stream.status()).isEqualTo(200);
 
-        HttpResponse<String> r = client.get("/internal/debug/requests?limit=5", bearer(ADMIN));
+        // entries are added once a request is done, off its thread
+        HttpResponse<String> r = await().atMost(Duration.ofSeconds(10)).until(
+                () -> client.get("/internal/debug/requests?limit=5", bearer(ADMIN)),
+                got -> got.body().contains("ring-probe-1") && got.body().contains("ring stream"));
         assertThat(r.statusCode()).isEqualTo(200);
         assertNoSecret(r.body());
         assertThat(r.body()).doesNotContain("data:image/", longArgument.substring(0, 2000));
