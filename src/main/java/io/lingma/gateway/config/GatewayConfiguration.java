@@ -4,6 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.lingma.gateway.admin.AdminEndpoints;
+import io.lingma.gateway.admin.EffectiveConfig;
+import io.lingma.gateway.admin.GatewayStats;
+import io.lingma.gateway.admin.RequestRecorder;
 import io.lingma.gateway.api.ApiSettings;
 import io.lingma.gateway.api.ErrorEnvelopes;
 import io.lingma.gateway.api.anthropic.AnthropicMessagesApi;
@@ -107,6 +111,8 @@ public class GatewayConfiguration implements CamelConfiguration {
     private AnthropicMessagesApi anthropic;
     private ResponsesApi responsesApi;
     private ApiKeyAuthenticator authenticator;
+    private GatewayStats stats;
+    private RequestRecorder recorder;
     private boolean shutDown;
 
     @Override
@@ -132,6 +138,9 @@ public class GatewayConfiguration implements CamelConfiguration {
             camelContext.addStartupListener(new MetricsGuard(authenticator(), clientApis(),
                     props.integer("camel.management.port", 9876),
                     props.string("camel.metrics.path", "/observe/metrics")));
+        }
+        if (recorder().enabled()) {
+            camelContext.getManagementStrategy().addEventNotifier(recorder().upstreamTimer());
         }
         HealthCheckRegistry health = HealthCheckRegistry.get(camelContext);
         if (health != null) {
@@ -366,6 +375,47 @@ public class GatewayConfiguration implements CamelConfiguration {
     public HealthService healthService(CamelContext ctx) {
         init(ctx);
         return new HealthService(backend(), breaker(), limiter(), VERSION);
+    }
+
+    /** @return the request statistics and debug ring (issue 9 §3, {@code gateway.debug.requests.size}) */
+    @BindToRegistry("requestRecorder")
+    public RequestRecorder requestRecorder(CamelContext ctx) {
+        init(ctx);
+        return recorder();
+    }
+
+    /** @return the capability document, statistics and default-model switch (client-api.md §8.1, §8.5) */
+    @BindToRegistry("adminEndpoints")
+    public AdminEndpoints adminEndpoints(CamelContext ctx) {
+        init(ctx);
+        boolean ipc = !"remote".equals(backendName());
+        return new AdminEndpoints(backend(), catalog(), limiter(), breaker(), stats(), mapper(),
+                new AdminEndpoints.Features(props.bool("gateway.images.allow-local-files", false),
+                        ipc ? props.string("gateway.ipc.session-mode", "auto") : null, recorder().enabled()),
+                VERSION);
+    }
+
+    /** @return every setting with its value and source, secrets masked ({@code /internal/effective-config}) */
+    @BindToRegistry("effectiveConfig")
+    public EffectiveConfig effectiveConfig(CamelContext ctx) {
+        init(ctx);
+        return new EffectiveConfig(ctx, catalog());
+    }
+
+    private synchronized GatewayStats stats() {
+        if (stats == null) {
+            stats = new GatewayStats();
+        }
+        return stats;
+    }
+
+    private synchronized RequestRecorder recorder() {
+        if (recorder == null) {
+            int size = props.integer("gateway.debug.requests.size", 100);
+            recorder = new RequestRecorder(stats(), size, size <= 0 ? Runnable::run
+                    : context.getExecutorServiceManager().newSingleThreadExecutor(this, "debug-requests"));
+        }
+        return recorder;
     }
 
     private synchronized void init(CamelContext ctx) {

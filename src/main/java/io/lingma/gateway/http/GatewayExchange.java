@@ -20,6 +20,9 @@ public final class GatewayExchange {
     /** The caller's {@link io.lingma.gateway.auth.ApiKey}, set by the {@code authenticate} step. */
     public static final String API_KEY = "gatewayApiKey";
 
+    /** The {@link io.lingma.gateway.chat.ChatResult} of a finished turn (streamed or not), for statistics. */
+    public static final String RESULT = "gatewayResult";
+
     private GatewayExchange() {
     }
 }

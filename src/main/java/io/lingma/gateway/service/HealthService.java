@@ -52,19 +52,35 @@ public class HealthService {
         doc.put("backend", backend.name());
         doc.put("simulator", backend.simulated());
         doc.put("state", backend.status());
+        doc.put("circuit_breaker", breaker(breaker));
+        doc.put("concurrency", concurrency(limiter));
+        return doc;
+    }
+
+    /**
+     * @param breaker a circuit breaker
+     * @return {@code {state, failure_rate, failed_calls}} (failure rate in percent, -1 before enough calls)
+     */
+    public static Map<String, Object> breaker(CircuitBreaker breaker) {
         Map<String, Object> cb = new LinkedHashMap<>();
         cb.put("state", breaker.getState().name());
         cb.put("failure_rate", breaker.getMetrics().getFailureRate());
         cb.put("failed_calls", breaker.getMetrics().getNumberOfFailedCalls());
-        doc.put("circuit_breaker", cb);
+        return cb;
+    }
+
+    /**
+     * @param limiter the concurrency limiter
+     * @return {@code {in_flight, queued, accepted_total, rejected_total, max_in_flight}} (client-api.md §8.5)
+     */
+    public static Map<String, Object> concurrency(ConcurrencyLimiter limiter) {
         Map<String, Object> cc = new LinkedHashMap<>();
         cc.put("in_flight", limiter.inFlight());
         cc.put("queued", limiter.queued());
         cc.put("accepted_total", limiter.acceptedTotal());
         cc.put("rejected_total", limiter.rejectedTotal());
         cc.put("max_in_flight", limiter.maxInFlight());
-        doc.put("concurrency", cc);
-        return doc;
+        return cc;
     }
 
     /** @return {@code {version, service}} (client-api.md §8.3) */

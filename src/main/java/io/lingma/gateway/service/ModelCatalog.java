@@ -47,7 +47,9 @@ public class ModelCatalog {
     public enum UnknownPolicy { MAP_DEFAULT, REJECT, PASS_THROUGH }
 
     private final ChatBackend backend;
-    private final String configuredDefault;
+    /** {@code gateway.default-model}, replaced at runtime by {@code POST /internal/default-model}. */
+    private volatile String configuredDefault;
+    private volatile boolean defaultChanged;
     private final UnknownPolicy unknownPolicy;
     private final boolean publicIdIsKey;
     private final Map<String, String> aliases;
@@ -223,17 +225,62 @@ public class ModelCatalog {
     }
 
     private ResolvedModel defaultModel(List<ModelInfo> models, boolean agentMode) {
-        if (!configuredDefault.isEmpty()) {
-            ModelInfo hit = find(models, configuredDefault);
-            if (hit == null) {
-                String builtIn = BUILT_IN.get(configuredDefault.toLowerCase(Locale.ROOT));
-                hit = builtIn == null ? null : find(models, builtIn);
-            }
-            if (hit != null) {
-                return toResolved(hit, agentMode);
-            }
+        String name = configuredDefault;
+        ModelInfo hit = name.isEmpty() ? null : findOrBuiltIn(models, name);
+        return toResolved(hit != null ? hit : sortedChatFirst(models).get(0), agentMode);
+    }
+
+    private static ModelInfo findOrBuiltIn(List<ModelInfo> models, String name) {
+        ModelInfo hit = find(models, name);
+        if (hit == null) {
+            String builtIn = BUILT_IN.get(name.toLowerCase(Locale.ROOT));
+            hit = builtIn == null ? null : find(models, builtIn);
         }
-        return toResolved(sortedChatFirst(models).get(0), agentMode);
+        return hit;
+    }
+
+    /**
+     * Switches the default model at runtime ({@code POST /internal/default-model}, client-api.md §3.3 step 1,
+     * §8.5); the next request without a model, or with an unknown one under {@code map-default}, runs on it. Not
+     * written back to any file: a restart returns to {@code gateway.default-model}.
+     *
+     * @param requested a model key, display name or built-in name
+     * @return {@code {"ok":true,"default_model":"<public id>","key":"<Lingma key>","previous":"<name or empty>"}}
+     * @throws GatewayException 400 when the body names no model or one the catalogue does not have; 503/502 when
+     *                          the catalogue cannot be read
+     */
+    public Map<String, Object> changeDefault(String requested) {
+        String name = requested == null ? "" : requested.trim();
+        if (name.isEmpty()) {
+            throw new GatewayException(ErrorKind.INVALID_REQUEST, "No model named", "model", null, null);
+        }
+        List<ModelInfo> models = backend.models();
+        ModelInfo hit = models.isEmpty() ? null : findOrBuiltIn(models, name);
+        if (hit == null) {
+            throw new GatewayException(ErrorKind.INVALID_REQUEST, "The model '" + name
+                    + "' is not in the Lingma catalogue; GET /v1/models lists the models", "model", null, null);
+        }
+        String previous = configuredDefault;
+        configuredDefault = hit.key();
+        defaultChanged = true;
+        LOG.info("Default model switched from '{}' to '{}'", previous.isEmpty() ? "(first listed)" : previous,
+                hit.key());
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("ok", true);
+        doc.put("default_model", toResolved(hit, false).publicId());
+        doc.put("key", hit.key());
+        doc.put("previous", previous);
+        return doc;
+    }
+
+    /** @return the default model name in force (empty = the first chat model listed) */
+    public String defaultModelName() {
+        return configuredDefault;
+    }
+
+    /** @return true once {@link #changeDefault} replaced the configured default */
+    public boolean defaultChanged() {
+        return defaultChanged;
     }
 
     private static List<ModelInfo> sortedChatFirst(List<ModelInfo> models) {

@@ -1,5 +1,6 @@
 package io.lingma.gateway.sse;
 
+import io.lingma.gateway.admin.RequestTrace;
 import io.lingma.gateway.api.SseFrame;
 import io.lingma.gateway.api.StreamEncoder;
 import io.lingma.gateway.chat.ApiProtocol;
@@ -69,12 +70,13 @@ public class SseStreamer {
         ApiProtocol protocol = turn.request().protocol();
         boolean closeDelimited = exchange.getProperty(GatewayExchange.HTTP_VERSION) == HttpVersion.HTTP_1_0;
         StreamEncoder encoder = null;
+        RequestTrace trace = exchange.getProperty(RequestTrace.PROPERTY, RequestTrace.NONE, RequestTrace.class);
         try (turn) {
             encoder = apis.get(protocol).streamEncoder(turn.request(), turn.model(), turn::promptTokenEstimate);
             ResultAggregator agg = new ResultAggregator(turn::promptTokenEstimate, chat.estimator());
             ChatService.TurnClock clock = chat.clock();
             commit(response, exchange, protocol, turn, closeDelimited);
-            write(response, client, encoder.start());
+            write(response, client, trace.frames(encoder.start()));
             while (!client.gone()) {
                 ChatEvent e = turn.next(clock.nextWait(ChatService.producing(agg, turn), keepAliveInterval));
                 // checked on every event too: a stream that never stops still hits the request deadline
@@ -82,23 +84,24 @@ public class SseStreamer {
                         : clock.expired(ChatService.producing(agg, turn));
                 if (timeout != null) {
                     turn.cancel(timeout.getMessage());
-                    end(response, client, encoder.error(chat.recordFault(timeout)));
+                    end(response, client, trace.failure(encoder.error(chat.recordFault(timeout))));
                     break;
                 }
                 if (e == null) {
                     write(response, client, List.of(encoder.keepAlive()));
                 } else if (e instanceof ChatEvent.Failure f) {
                     if (!client.gone()) {
-                        end(response, client, encoder.error(chat.recordFault(f.error())));
+                        end(response, client, trace.failure(encoder.error(chat.recordFault(f.error()))));
                     }
                     break;
                 } else if (e instanceof ChatEvent.Finish f) {
                     ChatResult result = agg.result(f.reason(), turn.model());
-                    end(response, client, encoder.finish(result));
+                    exchange.setProperty(GatewayExchange.RESULT, result);
+                    end(response, client, trace.frames(encoder.finish(result)));
                     break;
                 } else {
                     agg.add(e);
-                    write(response, client, encoder.onEvent(e));
+                    write(response, client, trace.frames(encoder.onEvent(e)));
                 }
             }
         } catch (InterruptedException e) {
@@ -110,8 +113,8 @@ public class SseStreamer {
             LOG.warn("stream failed after commit", e);
             turn.cancel("stream failure");
             if (encoder != null) {
-                safeWrite(response, client,
-                        encoder.error(new GatewayException(ErrorKind.INTERNAL, "internal gateway error")));
+                safeWrite(response, client, trace.failure(
+                        encoder.error(new GatewayException(ErrorKind.INTERNAL, "internal gateway error"))));
             }
         } finally {
             if (!response.ended()) {
