@@ -119,6 +119,7 @@ public final class Bench {
         int maxInFlight = num(opt, "max-in-flight", maxConc + 16);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(num(opt, "max-seconds", 300));
         List<String> targets = List.of(opt.getOrDefault("targets", "direct,openai,anthropic").split(","));
+        String loadBefore = loadAverage();
         Path tmp = Files.createTempDirectory("lingma-bench-");
         Thread hook = new Thread(Bench::stopAll, "bench-stop");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -136,6 +137,7 @@ public final class Bench {
         List<String> streamText = words("s", frames);
         String java = ProcessHandle.current().info().command().orElse("java");
         List<Row> rows = new ArrayList<>();
+        String others = "not measured";
         boolean failed = false;
         try {
             if (!Files.isRegularFile(Path.of("target/lingma-gateway.jar"))) {
@@ -194,6 +196,8 @@ public final class Bench {
                         target.equals("anthropic") ? Api.ANTHROPIC : Api.OPENAI, proc.measuredPid,
                         streamText.get(streamText.size() - 1).trim(), deadline));
             }
+            long others0 = otherTicks();
+            long wall0 = System.nanoTime();
             // every target warm before the first measured row, so JIT warm-up does not land on the first API
             for (Map.Entry<String, Load> e : loads.entrySet()) {
                 if (warmup > 0) {
@@ -201,6 +205,21 @@ public final class Bench {
                     e.getValue().run(new Row("warm-up", e.getKey()), Math.min(16, maxConc), warmup / 2, true);
                 }
             }
+            // background CPU (JIT, GC, timers) that the low-rate rows' CPU per request also contains
+            int idleMs = quick ? 500 : 2000;
+            Map<Started, Long> idle0 = new LinkedHashMap<>();
+            for (Started p : Stream.of(direct, gw).filter(p -> p != null).toList()) {
+                idle0.put(p, cpuTicks(p.measuredPid));
+            }
+            long idleT0 = System.nanoTime();
+            Thread.sleep(idleMs);
+            double idleSeconds = (System.nanoTime() - idleT0) / 1e9;
+            idle0.forEach((p, t0) -> {
+                Row r = new Row("idle " + idleMs / 1000.0 + " s after warm-up", p.name);
+                r.idleMsPerS = (cpuTicks(p.measuredPid) - t0) * 1e3 / clkTck() / idleSeconds;
+                r.rssAfterKb = rssKb(p.measuredPid);
+                rows.add(r);
+            });
             // scenario by scenario, so each gateway figure is measured right after its floor, under the same load
             for (int[] l : ns) {
                 loads.forEach((t, load) -> rows.add(load.run(new Row("non-stream c=" + l[0], t), l[0], l[1], false)));
@@ -208,6 +227,8 @@ public final class Bench {
             for (int[] l : sse) {
                 loads.forEach((t, load) -> rows.add(load.run(new Row("SSE N=" + l[0], t), l[0], l[1], true)));
             }
+            others = String.format(Locale.ROOT, "%.0f%%", 100.0 * (otherTicks() - others0) / clkTck()
+                    / ((System.nanoTime() - wall0) / 1e9) / Runtime.getRuntime().availableProcessors());
             failed = rows.stream().anyMatch(r -> r.errors.get() > 0 || r.cut);
         } catch (Exception e) {
             System.err.println("bench: " + e.getMessage());
@@ -225,7 +246,14 @@ public final class Bench {
                 // already shutting down: the hook runs stopAll again, harmlessly
             }
         }
-        printTable(rows, opt, maxInFlight, frames, firstMs, chunkMs);
+        System.out.printf("%n%s, %d CPUs, Java %s; load average before the run %s, after %s;"
+                        + " CPU of other processes during the rows: %s of the machine%n",
+                LocalDateTime.now().format(STAMP), Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"), loadBefore, loadAverage(), others);
+        System.out.printf("Streams: %d frames of 8 characters, first after %d ms, then every %d ms;"
+                + " non-stream: 10 pieces, no delay; max-in-flight %d%s%n%n", frames, firstMs, chunkMs, maxInFlight,
+                quick ? "; QUICK (smoke) run, figures not comparable" : "");
+        printTable(rows);
         long alive = STARTED.stream().filter(s -> s.process.isAlive()
                 || s.process.descendants().anyMatch(ProcessHandle::isAlive)).count();
         System.out.printf("%nStopped %d of %d started processes%s.%n", STARTED.size() - alive, STARTED.size(),
@@ -398,6 +426,28 @@ public final class Bench {
         }
     }
 
+    /**
+     * @return busy clock ticks of the whole machine (/proc/stat: all but idle and iowait) minus those of this
+     *         process and every process the bench started, i.e. what other processes used
+     */
+    private static long otherTicks() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long busy = 0;
+            for (int i = 1; i < Math.min(f.length, 9); i++) {
+                busy += i == 4 || i == 5 ? 0 : Long.parseLong(f[i]);
+            }
+            long ours = cpuTicks(ProcessHandle.current().pid());
+            for (Started s : STARTED) {
+                ours += Stream.concat(Stream.of(s.process.toHandle()), s.process.descendants())
+                        .mapToLong(h -> Math.max(0, cpuTicks(h.pid()))).sum();
+            }
+            return busy - ours;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
     private static long rssKb(long pid) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
@@ -432,6 +482,7 @@ public final class Bench {
         long rssAfterKb = -1;
         long rssPeakKb = -1;
         double startupMs = Double.NaN;
+        double idleMsPerS = Double.NaN;
 
         Row(String scenario, String target) {
             this.scenario = scenario;
@@ -843,19 +894,16 @@ public final class Bench {
     // ------------------------------------------------------------------------------------------------------------
     // output and options
 
-    private static void printTable(List<Row> rows, Map<String, String> opt, int maxInFlight, int frames,
-                                   int firstMs, int chunkMs) {
-        String load = "";
+    private static String loadAverage() {
         try {
-            load = Files.readString(Path.of("/proc/loadavg")).trim();
-        } catch (IOException e) {
-            // not Linux
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "?";
         }
-        System.out.printf("%n%s, %d CPUs, load average %s, Java %s%n", LocalDateTime.now().format(STAMP),
-                Runtime.getRuntime().availableProcessors(), load, System.getProperty("java.version"));
-        System.out.printf("Streams: %d frames of 8 characters, first after %d ms, then every %d ms;"
-                + " non-stream: 10 pieces, no delay; max-in-flight %d%s%n%n", frames, firstMs, chunkMs, maxInFlight,
-                opt.containsKey("quick") ? "; QUICK (smoke) run, figures not comparable" : "");
+    }
+
+    private static void printTable(List<Row> rows) {
         System.out.println("| scenario | target | ok / err | req/s | latency p50 / p99 ms | TTFT p50 / p99 ms"
                 + " | CPU µs/req | RSS after / peak MiB |");
         System.out.println("|---|---|---|---|---|---|---|---|");
@@ -867,9 +915,15 @@ public final class Bench {
             }
             byScenario.computeIfAbsent(r.scenario, k -> new ArrayList<>()).add(r);
         }
-        order.sort(Comparator.comparingInt(s -> s.startsWith("start-up") ? 2 : s.startsWith("SSE") ? 1 : 0));
+        order.sort(Comparator.comparingInt(s -> s.startsWith("start-up") ? 2 : s.startsWith("idle") ? 3
+                : s.startsWith("SSE") ? 1 : 0));
         for (String scenario : order) {
             for (Row r : byScenario.get(scenario)) {
+                if (!Double.isNaN(r.idleMsPerS)) {
+                    System.out.printf(Locale.ROOT, "| %s | %s | | | | | %.1f ms/s | %s |%n", r.scenario, r.target,
+                            r.idleMsPerS, mib(r.rssAfterKb));
+                    continue;
+                }
                 if (!Double.isNaN(r.startupMs)) {
                     System.out.printf("| %s | %s | | | %.0f ms | | | %s |%n", r.scenario, r.target, r.startupMs,
                             mib(r.rssAfterKb));
