@@ -64,8 +64,9 @@ public final class Bench {
               --targets=LIST            direct,openai,anthropic (default all three)
               --ns=C:N,...              non-streaming rows: C concurrent clients, N requests (default 1:500,32:3000)
               --sse=C:N,...             streaming rows: C concurrent streams, N streams (default 1:30,50:250,200:600)
-              --warmup=N                unmeasured requests per target before its rows (default 400; half as
-                                        streams)
+              --warmup=N                unmeasured non-streaming requests (c=8) per target before the rows
+                                        (default 2000; JIT warm-up)
+              --warmup-streams=N        unmeasured streams (N=16) per target before the rows (default 200)
               --frames=N                content frames per stream (default 100, 8 characters each)
               --first-chunk-ms=N        upstream delay before the first frame (default 10)
               --chunk-ms=N              upstream delay between frames (default 2)
@@ -111,7 +112,8 @@ public final class Bench {
         int directPort = base + 3;
         List<int[]> ns = levels(opt.getOrDefault("ns", quick ? "1:20,32:64" : "1:500,32:3000"));
         List<int[]> sse = levels(opt.getOrDefault("sse", quick ? "1:3,50:50,200:200" : "1:30,50:250,200:600"));
-        int warmup = num(opt, "warmup", quick ? 20 : 400);
+        int warmup = num(opt, "warmup", quick ? 20 : 2000);
+        int warmupStreams = num(opt, "warmup-streams", quick ? 16 : 200);
         int frames = num(opt, "frames", 100);
         int firstMs = num(opt, "first-chunk-ms", 10);
         int chunkMs = num(opt, "chunk-ms", 2);
@@ -200,10 +202,8 @@ public final class Bench {
             long wall0 = System.nanoTime();
             // every target warm before the first measured row, so JIT warm-up does not land on the first API
             for (Map.Entry<String, Load> e : loads.entrySet()) {
-                if (warmup > 0) {
-                    e.getValue().run(new Row("warm-up", e.getKey()), Math.min(8, maxConc), warmup / 2, false);
-                    e.getValue().run(new Row("warm-up", e.getKey()), Math.min(16, maxConc), warmup / 2, true);
-                }
+                e.getValue().run(new Row("warm-up", e.getKey()), Math.min(8, maxConc), warmup, false);
+                e.getValue().run(new Row("warm-up", e.getKey()), Math.min(16, maxConc), warmupStreams, true);
             }
             // background CPU (JIT, GC, timers) that the low-rate rows' CPU per request also contains
             int idleMs = quick ? 500 : 2000;
@@ -427,16 +427,14 @@ public final class Bench {
     }
 
     /**
-     * @return busy clock ticks of the whole machine (/proc/stat: all but idle and iowait) minus those of this
-     *         process and every process the bench started, i.e. what other processes used
+     * @return user, nice and system clock ticks of the whole machine (/proc/stat; irq and softirq are left out, as
+     *         loopback traffic lands there and in no process) minus those of this process and every process the
+     *         bench started, i.e. what other processes used
      */
     private static long otherTicks() {
         try {
             String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
-            long busy = 0;
-            for (int i = 1; i < Math.min(f.length, 9); i++) {
-                busy += i == 4 || i == 5 ? 0 : Long.parseLong(f[i]);
-            }
+            long busy = Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3]);
             long ours = cpuTicks(ProcessHandle.current().pid());
             for (Started s : STARTED) {
                 ours += Stream.concat(Stream.of(s.process.toHandle()), s.process.descendants())
