@@ -24,6 +24,7 @@ import io.lingma.gateway.lingma.ipc.IpcChatBackend;
 import io.lingma.gateway.lingma.ipc.IpcEndpointDiscovery;
 import io.lingma.gateway.lingma.ipc.IpcSettings;
 import io.lingma.gateway.lingma.ipc.LingmaIpcClient;
+import io.lingma.gateway.lingma.ipc.camel.LingmaIpcComponent;
 import io.lingma.gateway.lingma.remote.BaseUrlResolver;
 import io.lingma.gateway.lingma.remote.RemoteChatBackend;
 import io.lingma.gateway.lingma.remote.RemoteCredentialLoader;
@@ -85,6 +86,7 @@ public class GatewayConfiguration implements CamelConfiguration {
     private RemoteHttpTransport remoteTransport;
     private ToolEmulation toolEmulation;
     private ChatBackend backend;
+    private IpcChatBackend ipcBackend;
     private ConcurrencyLimiter limiter;
     private CircuitBreaker breaker;
     private ChatService chatService;
@@ -230,6 +232,21 @@ public class GatewayConfiguration implements CamelConfiguration {
                 org.slf4j.LoggerFactory.getLogger(GatewayConfiguration.class).warn("closing the {} failed", what, e);
             }
         }
+    }
+
+    /**
+     * The {@code lingma-ipc} Camel component over the IPC backend (bound by its scheme, so routes can say
+     * {@code to: lingma-ipc:chat}); without an IPC backend ({@code gateway.backend=remote}) its endpoints fail to
+     * start.
+     *
+     * @param ctx the Camel context
+     * @return the component
+     */
+    @BindToRegistry("lingma-ipc")
+    public LingmaIpcComponent lingmaIpcComponent(CamelContext ctx) {
+        init(ctx);
+        backend();
+        return new LingmaIpcComponent(ipcBackend);
     }
 
     /** @return the breaker used by the {@code lingma-breaker} circuit-breaker EIP */
@@ -403,6 +420,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         client.onConnectionLost(cause -> ChatService.recordSharedFault(upstream, new GatewayException(
                 ErrorKind.UPSTREAM_INCOMPLETE, "Lingma IPC connection lost: " + cause.getMessage(), cause)));
         ipc.start();
+        ipcBackend = ipc;
         return new ClosingBackend(ipc, () -> {
             ipc.close();
             client.close();
