@@ -23,10 +23,12 @@ import io.lingma.gateway.error.UpstreamFaultException;
 import io.lingma.gateway.http.GatewayExchange;
 import org.apache.camel.Body;
 import org.apache.camel.ExchangeProperty;
+import org.apache.camel.Headers;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -226,6 +228,29 @@ public class ChatService {
             Thread.currentThread().interrupt();
             turn.cancel("interrupted");
             throw new GatewayException(ErrorKind.INTERNAL, "interrupted while waiting for Lingma", e);
+        }
+    }
+
+    /**
+     * @param request the normalised request
+     * @return true when the client asked for SSE (the {@code stream-or-json} choice)
+     */
+    public boolean streamed(@ExchangeProperty(GatewayExchange.TURN) ChatTurn request) {
+        return request.stream();
+    }
+
+    /**
+     * Sets the headers of a non-streamed answer (client-api.md §12): {@code X-Lingma-Model} (the model key that
+     * answered) and, when Lingma IPC reported it, {@code X-Lingma-Context-Usage: used/limit} (tokens).
+     *
+     * @param result  the collected answer
+     * @param headers the message headers, set in place
+     */
+    public void answerHeaders(@Body ChatResult result, @Headers Map<String, Object> headers) {
+        headers.put("X-Lingma-Model", result.model().key());
+        ChatEvent.ContextUsage usage = result.contextUsage();
+        if (usage != null) {
+            headers.put("X-Lingma-Context-Usage", usage.usedTokens() + "/" + usage.limitTokens());
         }
     }
 
