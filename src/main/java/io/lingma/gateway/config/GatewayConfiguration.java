@@ -249,7 +249,10 @@ public class GatewayConfiguration implements CamelConfiguration {
         return new LingmaIpcComponent(ipcBackend);
     }
 
-    /** @return the breaker used by the {@code lingma-breaker} circuit-breaker EIP */
+    /**
+     * @param ctx the Camel context
+     * @return the breaker used by the {@code lingma-ipc-breaker} and {@code lingma-remote-breaker} EIPs
+     */
     @BindToRegistry("lingmaCircuitBreaker")
     public CircuitBreaker lingmaCircuitBreaker(CamelContext ctx) {
         init(ctx);
