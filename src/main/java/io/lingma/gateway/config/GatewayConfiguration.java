@@ -36,6 +36,7 @@ import io.lingma.gateway.lingma.ipc.IpcChatBackend;
 import io.lingma.gateway.lingma.ipc.IpcEndpointDiscovery;
 import io.lingma.gateway.lingma.ipc.IpcSettings;
 import io.lingma.gateway.lingma.ipc.LingmaIpcClient;
+import io.lingma.gateway.lingma.ipc.camel.LingmaIpcComponent;
 import io.lingma.gateway.lingma.remote.BaseUrlResolver;
 import io.lingma.gateway.lingma.remote.RemoteChatBackend;
 import io.lingma.gateway.lingma.remote.RemoteCredentialLoader;
@@ -101,6 +102,7 @@ public class GatewayConfiguration implements CamelConfiguration {
     private ToolEmulation toolEmulation;
     private TokenEstimator estimator;
     private ChatBackend backend;
+    private IpcChatBackend ipcBackend;
     private ConcurrencyLimiter limiter;
     private CircuitBreaker breaker;
     private ChatService chatService;
@@ -268,7 +270,25 @@ public class GatewayConfiguration implements CamelConfiguration {
         }
     }
 
-    /** @return the breaker used by the {@code lingma-breaker} circuit-breaker EIP */
+    /**
+     * The {@code lingma-ipc} Camel component over the IPC backend (bound by its scheme, so routes can say
+     * {@code to: lingma-ipc:chat}); without an IPC backend ({@code gateway.backend=remote}) its endpoints fail to
+     * start.
+     *
+     * @param ctx the Camel context
+     * @return the component
+     */
+    @BindToRegistry("lingma-ipc")
+    public LingmaIpcComponent lingmaIpcComponent(CamelContext ctx) {
+        init(ctx);
+        backend();
+        return new LingmaIpcComponent(ipcBackend);
+    }
+
+    /**
+     * @param ctx the Camel context
+     * @return the breaker used by the {@code lingma-ipc-breaker} and {@code lingma-remote-breaker} EIPs
+     */
     @BindToRegistry("lingmaCircuitBreaker")
     public CircuitBreaker lingmaCircuitBreaker(CamelContext ctx) {
         init(ctx);
@@ -505,6 +525,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         client.onConnectionLost(cause -> ChatService.recordSharedFault(upstream, new GatewayException(
                 ErrorKind.UPSTREAM_INCOMPLETE, "Lingma IPC connection lost: " + cause.getMessage(), cause)));
         ipc.start();
+        ipcBackend = ipc;
         return new ClosingBackend(ipc, () -> {
             ipc.close();
             client.close();

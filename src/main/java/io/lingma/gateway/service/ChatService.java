@@ -21,17 +21,21 @@ import io.lingma.gateway.error.GatewayException;
 import io.lingma.gateway.error.SharedUpstreamFaultException;
 import io.lingma.gateway.error.UpstreamFaultException;
 import io.lingma.gateway.http.GatewayExchange;
+import org.apache.camel.Body;
 import org.apache.camel.ExchangeProperty;
+import org.apache.camel.Headers;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs a turn on the backend: opening it up to its first event (the step the circuit breaker wraps, see
- * architecture.md §3 "Circuit breaker") and collecting a non-streaming result. Failures after the open are
- * recorded on the breaker here, because the breaker EIP only sees the open step.
+ * The steps of a turn the routes call: opening it on the backend, the tool pipeline and the wait for its first
+ * event (the steps the circuit breaker wraps, see architecture.md §3 "Circuit breaker"), and collecting a
+ * non-streaming result. Failures after the open are recorded on the breaker here, because the breaker EIP only sees
+ * the open steps.
  */
 public class ChatService {
 
@@ -78,27 +82,71 @@ public class ChatService {
     }
 
     /**
-     * Opens the turn and waits for its first content or terminal event, at most the commit timeout.
+     * Opens a turn on the configured backend (the {@code open-remote-turn} step of routes/lingma-remote.camel.yaml;
+     * the IPC route uses the {@code lingma-ipc:chat} endpoint instead). Does not wait for the first event.
      *
      * @param request the normalised request
      * @param model   the resolved model
-     * @param watch   the client side: the turn is attached to it as soon as it exists, and opening stops when the
-     *                client went away
-     * @return the opened turn (the caller closes it)
+     * @param watch   the client side: opening stops early when the client went away (e.g. between fallbacks)
+     * @return the running turn (closed by {@link #awaitFirstEvent} when opening fails later)
      * @throws GatewayException {@link UpstreamFaultException} for upstream faults (counted by the breaker), a plain
-     *                          {@link GatewayException} for client errors and abandoned requests
+     *                          {@link GatewayException} for client errors
      */
-    public OpenedTurn open(@ExchangeProperty(GatewayExchange.TURN) ChatTurn request,
+    public UpstreamTurn openTurn(@ExchangeProperty(GatewayExchange.TURN) ChatTurn request,
             @ExchangeProperty(GatewayExchange.MODEL) ResolvedModel model,
             @ExchangeProperty(GatewayExchange.CLIENT_GONE) TurnWatch watch) {
-        ChatTurn turn = ToolEmulation.keepToolMode(request);
-        UpstreamTurn upstream;
+        TurnWatch client = watch == null ? TurnWatch.NONE : watch;
         try {
-            upstream = withTools(backend.open(turn, model, watch::abandoned), turn);
+            return backend.open(ToolEmulation.keepToolMode(request), model, client::abandoned);
         } catch (GatewayException e) {
             throw UpstreamFaultException.classify(e);
         }
-        watch.attach(upstream);
+    }
+
+    /**
+     * The tool pipeline of client-api.md §10 around a backend's turn (the {@code tool-emulation} step), when the
+     * request declares tools and does not say {@code tool_choice: none}: prompt-emulated tools are parsed out of the
+     * text, native calls are validated, and one retry runs when the model refused or only described a call.
+     *
+     * @param upstream the running turn
+     * @param request  the normalised request
+     * @return the turn clients read: {@code upstream} itself when no tools apply
+     */
+    public UpstreamTurn withTools(@Body UpstreamTurn upstream,
+            @ExchangeProperty(GatewayExchange.TURN) ChatTurn request) {
+        ChatTurn turn = ToolEmulation.keepToolMode(request);
+        if (!ToolEmulation.applies(turn)) {
+            return upstream;
+        }
+        try {
+            ToolIdSource ids = ToolIdSource.forProtocol(turn.protocol(), toolIds);
+            ToolRetry retry = upstream instanceof RetryableTurn retryable ? retryable::retry : null;
+            return backend.nativeTools() ? tools.nativeCalls(upstream, turn, ids, retry, toolTextFallback)
+                    : tools.emulate(upstream, turn, ids, retry);
+        } catch (RuntimeException e) {
+            upstream.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Hands the turn to the client's watch and waits for its first content or terminal event, at most the commit
+     * timeout (the {@code await-first-event} step, inside the circuit breaker: a failure before the first event
+     * counts as a failed open). Closes the turn when it fails.
+     *
+     * @param upstream the running turn (tool pipeline applied)
+     * @param request  the normalised request
+     * @param watch    the client side: the turn is attached to it, and waiting stops when the client went away
+     * @return the opened turn (the caller closes it)
+     * @throws GatewayException {@link UpstreamFaultException} for an upstream failure before the first event, a
+     *                          plain {@link GatewayException} for client errors and abandoned requests
+     */
+    public OpenedTurn awaitFirstEvent(@Body UpstreamTurn upstream,
+            @ExchangeProperty(GatewayExchange.TURN) ChatTurn request,
+            @ExchangeProperty(GatewayExchange.CLIENT_GONE) TurnWatch watch) {
+        ChatTurn turn = ToolEmulation.keepToolMode(request);
+        TurnWatch client = watch == null ? TurnWatch.NONE : watch;
+        client.attach(upstream);
         List<ChatEvent> head = new ArrayList<>();
         long deadline = System.nanoTime() + commitTimeout.toNanos();
         try {
@@ -106,7 +154,7 @@ public class ChatService {
                 long left = deadline - System.nanoTime();
                 // short slices, so a client that left is noticed while Lingma is still silent
                 ChatEvent e = left <= 0 ? null : upstream.next(Duration.ofNanos(Math.min(left, 200_000_000L)));
-                if (watch.abandoned()) {
+                if (client.abandoned()) {
                     throw new GatewayException(ErrorKind.INTERNAL, "client disconnected");
                 }
                 if (e == null) {
@@ -136,21 +184,6 @@ public class ChatService {
     }
 
     /**
-     * Puts the tool pipeline of client-api.md §10 around a backend's turn when the request declares tools (and
-     * does not say {@code tool_choice: none}): prompt-emulated tools are parsed out of the text, native calls are
-     * validated, and one retry runs when the model refused or only described a call.
-     */
-    private UpstreamTurn withTools(UpstreamTurn upstream, ChatTurn turn) {
-        if (!ToolEmulation.applies(turn)) {
-            return upstream;
-        }
-        ToolIdSource ids = ToolIdSource.forProtocol(turn.protocol(), toolIds);
-        ToolRetry retry = upstream instanceof RetryableTurn retryable ? retryable::retry : null;
-        return backend.nativeTools() ? tools.nativeCalls(upstream, turn, ids, retry, toolTextFallback)
-                : tools.emulate(upstream, turn, ids, retry);
-    }
-
-    /**
      * Reads the turn to its end and aggregates it (non-streaming responses). Closes the turn.
      *
      * @param turn the opened turn
@@ -159,7 +192,7 @@ public class ChatService {
      *                          within the first-output timeout or the request timeout elapsed, 502 when the answer
      *                          grew past {@code gateway.http.max-response-bytes}
      */
-    public ChatResult collect(OpenedTurn turn) {
+    public ChatResult collect(@Body OpenedTurn turn) {
         ResultAggregator agg = new ResultAggregator(turn::promptTokenEstimate, estimator);
         TurnClock clock = clock();
         long chars = 0;
@@ -195,6 +228,29 @@ public class ChatService {
             Thread.currentThread().interrupt();
             turn.cancel("interrupted");
             throw new GatewayException(ErrorKind.INTERNAL, "interrupted while waiting for Lingma", e);
+        }
+    }
+
+    /**
+     * @param request the normalised request
+     * @return true when the client asked for SSE (the {@code stream-or-json} choice)
+     */
+    public boolean streamed(@ExchangeProperty(GatewayExchange.TURN) ChatTurn request) {
+        return request.stream();
+    }
+
+    /**
+     * Sets the headers of a non-streamed answer (client-api.md §12): {@code X-Lingma-Model} (the model key that
+     * answered) and, when Lingma IPC reported it, {@code X-Lingma-Context-Usage: used/limit} (tokens).
+     *
+     * @param result  the collected answer
+     * @param headers the message headers, set in place
+     */
+    public void answerHeaders(@Body ChatResult result, @Headers Map<String, Object> headers) {
+        headers.put("X-Lingma-Model", result.model().key());
+        ChatEvent.ContextUsage usage = result.contextUsage();
+        if (usage != null) {
+            headers.put("X-Lingma-Context-Usage", usage.usedTokens() + "/" + usage.limitTokens());
         }
     }
 

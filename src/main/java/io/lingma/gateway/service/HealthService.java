@@ -2,6 +2,7 @@ package io.lingma.gateway.service;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.lingma.gateway.chat.ChatBackend;
+import org.apache.camel.Body;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -81,6 +82,16 @@ public class HealthService {
         cc.put("rejected_total", limiter.rejectedTotal());
         cc.put("max_in_flight", limiter.maxInFlight());
         return cc;
+    }
+
+    /**
+     * The readiness test of {@code GET /healthz} (client-api.md §8.2): 503 when it holds.
+     *
+     * @param document a {@link #document()}
+     * @return true when the document says the backend is not ready
+     */
+    public boolean notReady(@Body Map<String, Object> document) {
+        return !Boolean.TRUE.equals(document.get("ready"));
     }
 
     /** @return {@code {version, service}} (client-api.md §8.3) */

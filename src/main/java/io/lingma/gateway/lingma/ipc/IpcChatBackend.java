@@ -108,6 +108,11 @@ public final class IpcChatBackend implements ChatBackend, AutoCloseable {
         client.start();
     }
 
+    /** @return the settings this backend runs with (the defaults of the {@code lingma-ipc} endpoint options) */
+    public IpcSettings settings() {
+        return settings;
+    }
+
     /** @return the prompt a fresh session would receive for {@code turn} (lingma-ipc.md §6.2, client-api.md §9.8) */
     @Override
     public String upstreamPromptText(ChatTurn turn) {
@@ -136,20 +141,41 @@ public final class IpcChatBackend implements ChatBackend, AutoCloseable {
      */
     @Override
     public UpstreamTurn open(ChatTurn turn, ResolvedModel model) {
+        return open(turn, model, settings.sessionMode(), settings.setupTimeout());
+    }
+
+    /**
+     * Starts a turn as {@link #open(ChatTurn, ResolvedModel)} with per-call overrides of two settings (the
+     * {@code lingma-ipc:chat} endpoint options).
+     *
+     * @param turn         the normalised request
+     * @param model        the resolved model
+     * @param sessionMode  how this turn gets its Lingma session (default {@code gateway.ipc.session-mode})
+     * @param setupTimeout longest wait for a turn slot and for each set-up call (default
+     *                     {@code gateway.ipc.setup-timeout})
+     * @return the running turn; the caller must close it
+     * @throws GatewayException as {@link #open(ChatTurn, ResolvedModel)}
+     */
+    public UpstreamTurn open(ChatTurn turn, ResolvedModel model, IpcSettings.SessionMode sessionMode,
+                             java.time.Duration setupTimeout) {
+        IpcSettings settings = sessionMode == this.settings.sessionMode()
+                && setupTimeout.equals(this.settings.setupTimeout()) ? this.settings
+                : this.settings.toBuilder().sessionMode(sessionMode).setupTimeout(setupTimeout).build();
         if (closed) {
             throw new GatewayException(ErrorKind.BACKEND_UNAVAILABLE, "the Lingma IPC backend is shutting down");
         }
         String fullPrompt = renderer.render(turn, toolContract.apply(turn));
         String lastUserText = renderer.lastUserText(turn);
-        acquire(turnSlots, "Too many concurrent Lingma IPC turns (gateway.ipc.max-concurrent-turns="
-                + settings.maxConcurrentTurns() + ")");
+        acquire(turnSlots, settings.setupTimeout(), "Too many concurrent Lingma IPC turns "
+                + "(gateway.ipc.max-concurrent-turns=" + settings.maxConcurrentTurns() + ")");
         boolean stickyHeld = false;
         IpcImageAttachments images = IpcImageAttachments.none();
         IpcTurn.Plan plan = null;
         try {
-            plan = plan(turn, model);
+            plan = plan(turn, model, settings.sessionMode());
             if (plan.kind() == IpcTurn.Kind.STICKY) {
-                acquire(stickyLock, "the shared reuse-mode Lingma session is busy with another request");
+                acquire(stickyLock, settings.setupTimeout(),
+                        "the shared reuse-mode Lingma session is busy with another request");
                 stickyHeld = true;
             }
             List<io.lingma.gateway.chat.ImageInput> newest = IpcPromptRenderer.newestImages(turn);
@@ -160,7 +186,8 @@ public final class IpcChatBackend implements ChatBackend, AutoCloseable {
                     throw new GatewayException(ErrorKind.INTERNAL, "could not stage the image for Lingma", e);
                 }
             }
-            IpcTurn upstream = new IpcTurn(this, turn, model, plan, fullPrompt, lastUserText, images, stickyHeld);
+            IpcTurn upstream = new IpcTurn(this, settings, turn, model, plan, fullPrompt, lastUserText, images,
+                    stickyHeld);
             openTurns.add(upstream);
             CompletableFuture<Void> begun = new CompletableFuture<>();
             beginning.add(begun);
@@ -329,8 +356,8 @@ public final class IpcChatBackend implements ChatBackend, AutoCloseable {
         lastContextUsage = usage;
     }
 
-    private IpcTurn.Plan plan(ChatTurn turn, ResolvedModel model) {
-        switch (settings.sessionMode()) {
+    private IpcTurn.Plan plan(ChatTurn turn, ResolvedModel model, IpcSettings.SessionMode sessionMode) {
+        switch (sessionMode) {
             case FRESH:
                 return new IpcTurn.Plan(IpcTurn.Kind.FRESH, null, false);
             case REUSE:
@@ -367,9 +394,9 @@ public final class IpcChatBackend implements ChatBackend, AutoCloseable {
         }
     }
 
-    private void acquire(Semaphore semaphore, String busyMessage) {
+    private void acquire(Semaphore semaphore, java.time.Duration timeout, String busyMessage) {
         try {
-            if (!semaphore.tryAcquire(settings.setupTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!semaphore.tryAcquire(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 throw new GatewayException(ErrorKind.RATE_LIMITED, busyMessage, null, 5, null);
             }
         } catch (InterruptedException e) {

@@ -144,11 +144,12 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
     private long deadlineTimer = -1;
     private long graceTimer = -1;
 
-    IpcTurn(IpcChatBackend backend, ChatTurn turn, ResolvedModel model, Plan plan, String fullPrompt,
-            String lastUserText, IpcImageAttachments images, boolean stickyHeld) {
+    IpcTurn(IpcChatBackend backend, IpcSettings settings, ChatTurn turn, ResolvedModel model, Plan plan,
+            String fullPrompt, String lastUserText, IpcImageAttachments images, boolean stickyHeld) {
         this.backend = backend;
         this.client = backend.client;
-        this.settings = backend.settings;
+        // the backend's settings with this turn's endpoint options (session mode, setup timeout)
+        this.settings = settings;
         this.vertx = client.vertx();
         this.mapper = client.mapper();
         this.turn = turn;
