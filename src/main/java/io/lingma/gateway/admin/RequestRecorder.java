@@ -220,7 +220,7 @@ public class RequestRecorder {
                 CamelEvent.ExchangeSentEvent sent = (CamelEvent.ExchangeSentEvent) event;
                 String uri = sent.getEndpoint().getEndpointUri();
                 RequestTrace trace = sent.getExchange().getProperty(RequestTrace.PROPERTY, RequestTrace.class);
-                // the upstream open (direct:lingma-turn, breaker included) and the remote backend's HTTP calls
+                // the upstream open (direct:lingma-ipc-turn / lingma-remote-turn and lingma-ipc:chat) and the remote backend's HTTP calls
                 if (trace != null && (uri.contains("lingma") || uri.startsWith("http"))) {
                     trace.upstreamCall(uri, sent.getTimeTaken(), sent.getExchange().getException() != null);
                 }

@@ -189,7 +189,7 @@ class IntrospectionTest {
         assertThat(entry.at("/summary/images").asInt()).isEqualTo(1);
         assertThat(entry.at("/summary/tool_choice").asText()).isEqualTo("auto");
         assertThat(entry.at("/summary/messages").toString()).contains("user", "assistant", "tool");
-        assertThat(entry.path("upstream").toString()).contains("lingma-turn");
+        assertThat(entry.path("upstream").toString()).contains("lingma-ipc:");
         JsonNode request = json(entry.path("request").asText());
         assertThat(request.at("/metadata/api_key").asText()).isEqualTo("[REDACTED]");
         assertThat(request.at("/messages/0/content/0/text").asText()).contains("Bearer [REDACTED]");
