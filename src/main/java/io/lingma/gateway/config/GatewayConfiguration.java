@@ -53,6 +53,9 @@ import io.lingma.gateway.simulator.remote.RemoteSimulatorOptions;
 import io.lingma.gateway.sse.SseStreamer;
 import io.lingma.gateway.tools.ToolEmulation;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.lingma.gateway.observe.GatewayMetrics;
+import io.lingma.gateway.observe.LogSettings;
+import io.lingma.gateway.observe.MdcExecutorService;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.impl.VertxInternal;
@@ -107,6 +110,10 @@ public class GatewayConfiguration implements CamelConfiguration {
     private AnthropicMessagesApi anthropic;
     private ResponsesApi responsesApi;
     private ApiKeyAuthenticator authenticator;
+    private GatewayMetrics metrics;
+    private CircuitBreakerRegistry remoteBreakers;
+    private CircuitBreakerRegistry upstreamBreakers;
+    private IpcChatBackend ipcBackend;
     private boolean shutDown;
 
     @Override
@@ -133,6 +140,17 @@ public class GatewayConfiguration implements CamelConfiguration {
                     props.integer("camel.management.port", 9876),
                     props.string("camel.metrics.path", "/observe/metrics")));
         }
+        // Camel's meter registry exists once the context started (none when metrics are off)
+        camelContext.addStartupListener((ctx, alreadyStarted) -> {
+            GatewayMetrics m = metrics();
+            m.bind(ctx.getRegistry().findSingleByType(MeterRegistry.class));
+            if (remoteBreakers != null) {
+                m.bindBreakers(remoteBreakers);
+            }
+            if (ipcBackend != null) {
+                m.bindSessionCache(ipcBackend::sessionCacheStats);
+            }
+        });
         HealthCheckRegistry health = HealthCheckRegistry.get(camelContext);
         if (health != null) {
             health.register(new UpstreamHealthCheck(backend()));
@@ -326,7 +344,7 @@ public class GatewayConfiguration implements CamelConfiguration {
     @BindToRegistry("httpLifecycle")
     public HttpLifecycle httpLifecycle(CamelContext ctx) {
         init(ctx);
-        return new HttpLifecycle(limiter(), apiSettings());
+        return new HttpLifecycle(limiter(), apiSettings(), metrics());
     }
 
     /** @return the API-key, admin and metrics tiers and the per-key model and rate checks (issue 9 §1) */
@@ -368,10 +386,28 @@ public class GatewayConfiguration implements CamelConfiguration {
         return new HealthService(backend(), breaker(), limiter(), VERSION);
     }
 
+    /** @return the gateway's meters (issue 9 §4), fed by the access-log hook */
+    @BindToRegistry("gatewayMetrics")
+    public GatewayMetrics gatewayMetrics(CamelContext ctx) {
+        init(ctx);
+        return metrics();
+    }
+
+    private synchronized GatewayMetrics metrics() {
+        if (metrics == null) {
+            breaker();
+            metrics = new GatewayMetrics(limiter(), upstreamBreakers);
+        }
+        return metrics;
+    }
+
     private synchronized void init(CamelContext ctx) {
         if (context == null) {
             context = ctx;
             props = new GatewayProperties(ctx);
+            // before the wire-logging pins: a JSON layout reloads the log4j2 configuration
+            LogSettings.apply(props.string("gateway.log.format", "text"), props.string("gateway.log.level", ""),
+                    props.bool("gateway.log.access", true));
             SecretLogging.apply(props.bool(SecretLogging.UNSAFE_SETTING, false));
         }
     }
@@ -454,6 +490,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         CircuitBreaker upstream = breaker();
         client.onConnectionLost(cause -> ChatService.recordSharedFault(upstream, new GatewayException(
                 ErrorKind.UPSTREAM_INCOMPLETE, "Lingma IPC connection lost: " + cause.getMessage(), cause)));
+        ipcBackend = ipc;
         ipc.start();
         return new ClosingBackend(ipc, () -> {
             ipc.close();
@@ -472,7 +509,9 @@ public class GatewayConfiguration implements CamelConfiguration {
             stateFile = remoteSimulatorDir.resolve("remote-base-url.json");
         }
         RemoteSettings settings = RemoteSettingsFactory.from(props, baseUrl, cacheDir, stateFile);
-        ExecutorService attempts = context.getExecutorServiceManager().newCachedThreadPool(this, "lingma-remote");
+        // attempts run on their own threads: they log under the request's id (MDC) all the same
+        ExecutorService attempts = new MdcExecutorService(
+                context.getExecutorServiceManager().newCachedThreadPool(this, "lingma-remote"));
         ScheduledExecutorService timer = context.getExecutorServiceManager()
                 .newSingleThreadScheduledExecutor(this, "lingma-remote-timer");
         remoteTransport = new RemoteHttpTransport(
@@ -489,7 +528,7 @@ public class GatewayConfiguration implements CamelConfiguration {
                 .build();
         return new RemoteChatBackend(context, attempts, settings, new BaseUrlResolver(settings),
                 new RemoteCredentialLoader(settings), new RemoteRequestFactory(settings),
-                new RemoteModelListParser(settings.showDisabledModels()), CircuitBreakerRegistry.of(perModel),
+                new RemoteModelListParser(settings.showDisabledModels()), remoteBreakers = CircuitBreakerRegistry.of(perModel),
                 this::countAnswer, timer, toolEmulation()::contractFor);
     }
 
@@ -550,7 +589,8 @@ public class GatewayConfiguration implements CamelConfiguration {
                     // client's problem, not Lingma's
                     .recordException(ChatService::countsAsFailure)
                     .build();
-            breaker = CircuitBreaker.of("lingma-upstream", config);
+            upstreamBreakers = CircuitBreakerRegistry.of(config);
+            breaker = upstreamBreakers.circuitBreaker("lingma-upstream");
         }
         return breaker;
     }

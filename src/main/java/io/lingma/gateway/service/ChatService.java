@@ -90,8 +90,12 @@ public class ChatService {
      */
     public OpenedTurn open(@ExchangeProperty(GatewayExchange.TURN) ChatTurn request,
             @ExchangeProperty(GatewayExchange.MODEL) ResolvedModel model,
-            @ExchangeProperty(GatewayExchange.CLIENT_GONE) TurnWatch watch) {
+            @ExchangeProperty(GatewayExchange.CLIENT_GONE) TurnWatch watch,
+            @ExchangeProperty(GatewayExchange.STATS) io.lingma.gateway.observe.RequestStats stats) {
         ChatTurn turn = ToolEmulation.keepToolMode(request);
+        if (stats != null) {
+            stats.upstreamStarted();
+        }
         UpstreamTurn upstream;
         try {
             upstream = withTools(backend.open(turn, model, watch::abandoned), turn);
@@ -132,7 +136,7 @@ public class ChatService {
             upstream.close();
             throw e;
         }
-        return new OpenedTurn(turn, upstream, head, () -> promptTokens(turn));
+        return new OpenedTurn(turn, upstream, head, () -> promptTokens(turn)).recordingInto(stats);
     }
 
     /**
