@@ -488,8 +488,14 @@ public class GatewayConfiguration implements CamelConfiguration {
                 toolEmulation()::contractFor);
         // one lost connection is one breaker failure, however many turns it ended (their failures are not counted)
         CircuitBreaker upstream = breaker();
-        client.onConnectionLost(cause -> ChatService.recordSharedFault(upstream, new GatewayException(
-                ErrorKind.UPSTREAM_INCOMPLETE, "Lingma IPC connection lost: " + cause.getMessage(), cause)));
+        // taken here: the listener runs on the event loop, which must never wait for this configuration's lock
+        GatewayMetrics meters = metrics();
+        client.onConnectionLost(cause -> {
+            // each loss starts a reconnect (gateway.upstream.reconnects)
+            meters.reconnected("ipc");
+            ChatService.recordSharedFault(upstream, new GatewayException(
+                    ErrorKind.UPSTREAM_INCOMPLETE, "Lingma IPC connection lost: " + cause.getMessage(), cause));
+        });
         ipcBackend = ipc;
         ipc.start();
         return new ClosingBackend(ipc, () -> {

@@ -103,7 +103,8 @@ public final class GatewayMetrics {
     }
 
     /**
-     * Counts one upstream reconnect ({@code gateway.upstream.reconnects}).
+     * Counts one upstream reconnect ({@code gateway.upstream.reconnects}): a lost Lingma IPC connection, which the
+     * client then re-establishes.
      *
      * @param backend the backend name
      */
