@@ -82,6 +82,7 @@ public class ApiKeyAuthenticator {
                 request.getHeader("x-api-key"), protocol.anthropic()));
         // named before the rate check, so a 429 is logged under the key's name too
         exchange.setProperty(GatewayExchange.API_KEY, caller);
+        org.slf4j.MDC.put(io.lingma.gateway.http.HttpLifecycle.MDC_KEY, caller.name());
         RequestContext context = exchange.getProperty(GatewayExchange.REQUEST_CONTEXT, RequestContext.class);
         if (context != null) {
             exchange.setProperty(GatewayExchange.REQUEST_CONTEXT,

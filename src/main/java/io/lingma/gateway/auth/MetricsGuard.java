@@ -59,6 +59,7 @@ public class MetricsGuard implements StartupListener {
             ctx.response().setStatusCode(e.status())
                     .putHeader("Content-Type", "application/json")
                     .putHeader("WWW-Authenticate", "Bearer")
+                    .putHeader(io.lingma.gateway.http.RequestIds.HEADER, io.lingma.gateway.http.RequestIds.of(ctx.request()))
                     .end(apis.errorBody(ApiProtocol.OPENAI_CHAT, e));
             return;
         }

@@ -58,6 +58,9 @@ import io.lingma.gateway.simulator.remote.RemoteSimulatorOptions;
 import io.lingma.gateway.sse.SseStreamer;
 import io.lingma.gateway.tools.ToolEmulation;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.lingma.gateway.observe.GatewayMetrics;
+import io.lingma.gateway.observe.LogSettings;
+import io.lingma.gateway.observe.MdcExecutorService;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.impl.VertxInternal;
@@ -115,6 +118,9 @@ public class GatewayConfiguration implements CamelConfiguration {
     private ApiKeyAuthenticator authenticator;
     private GatewayStats stats;
     private RequestRecorder recorder;
+    private GatewayMetrics metrics;
+    private CircuitBreakerRegistry remoteBreakers;
+    private CircuitBreakerRegistry upstreamBreakers;
     private boolean shutDown;
 
     @Override
@@ -144,6 +150,17 @@ public class GatewayConfiguration implements CamelConfiguration {
         if (recorder().enabled()) {
             camelContext.getManagementStrategy().addEventNotifier(recorder().upstreamTimer());
         }
+        // Camel's meter registry exists once the context started (none when metrics are off)
+        camelContext.addStartupListener((ctx, alreadyStarted) -> {
+            GatewayMetrics m = metrics();
+            m.bind(ctx.getRegistry().findSingleByType(MeterRegistry.class));
+            if (remoteBreakers != null) {
+                m.bindBreakers(remoteBreakers);
+            }
+            if (ipcBackend != null) {
+                m.bindSessionCache(ipcBackend::sessionCacheStats);
+            }
+        });
         HealthCheckRegistry health = HealthCheckRegistry.get(camelContext);
         if (health != null) {
             health.register(new UpstreamHealthCheck(backend()));
@@ -355,7 +372,7 @@ public class GatewayConfiguration implements CamelConfiguration {
     @BindToRegistry("httpLifecycle")
     public HttpLifecycle httpLifecycle(CamelContext ctx) {
         init(ctx);
-        return new HttpLifecycle(limiter(), apiSettings());
+        return new HttpLifecycle(limiter(), apiSettings(), metrics());
     }
 
     /** @return the API-key, admin and metrics tiers and the per-key model and rate checks (issue 9 §1) */
@@ -438,10 +455,28 @@ public class GatewayConfiguration implements CamelConfiguration {
         return recorder;
     }
 
+    /** @return the gateway's meters (issue 9 §4), fed by the access-log hook */
+    @BindToRegistry("gatewayMetrics")
+    public GatewayMetrics gatewayMetrics(CamelContext ctx) {
+        init(ctx);
+        return metrics();
+    }
+
+    private synchronized GatewayMetrics metrics() {
+        if (metrics == null) {
+            breaker();
+            metrics = new GatewayMetrics(limiter(), upstreamBreakers);
+        }
+        return metrics;
+    }
+
     private synchronized void init(CamelContext ctx) {
         if (context == null) {
             context = ctx;
             props = new GatewayProperties(ctx);
+            // before the wire-logging pins: a JSON layout reloads the log4j2 configuration
+            LogSettings.apply(props.string("gateway.log.format", "text"), props.string("gateway.log.level", ""),
+                    props.bool("gateway.log.access", true));
             SecretLogging.apply(props.bool(SecretLogging.UNSAFE_SETTING, false));
         }
     }
@@ -522,10 +557,16 @@ public class GatewayConfiguration implements CamelConfiguration {
                 toolEmulation()::contractFor);
         // one lost connection is one breaker failure, however many turns it ended (their failures are not counted)
         CircuitBreaker upstream = breaker();
-        client.onConnectionLost(cause -> ChatService.recordSharedFault(upstream, new GatewayException(
-                ErrorKind.UPSTREAM_INCOMPLETE, "Lingma IPC connection lost: " + cause.getMessage(), cause)));
-        ipc.start();
+        // taken here: the listener runs on the event loop, which must never wait for this configuration's lock
+        GatewayMetrics meters = metrics();
+        client.onConnectionLost(cause -> {
+            // each loss starts a reconnect (gateway.upstream.reconnects)
+            meters.reconnected("ipc");
+            ChatService.recordSharedFault(upstream, new GatewayException(
+                    ErrorKind.UPSTREAM_INCOMPLETE, "Lingma IPC connection lost: " + cause.getMessage(), cause));
+        });
         ipcBackend = ipc;
+        ipc.start();
         return new ClosingBackend(ipc, () -> {
             ipc.close();
             client.close();
@@ -543,7 +584,9 @@ public class GatewayConfiguration implements CamelConfiguration {
             stateFile = remoteSimulatorDir.resolve("remote-base-url.json");
         }
         RemoteSettings settings = RemoteSettingsFactory.from(props, baseUrl, cacheDir, stateFile);
-        ExecutorService attempts = context.getExecutorServiceManager().newCachedThreadPool(this, "lingma-remote");
+        // attempts run on their own threads: they log under the request's id (MDC) all the same
+        ExecutorService attempts = new MdcExecutorService(
+                context.getExecutorServiceManager().newCachedThreadPool(this, "lingma-remote"));
         ScheduledExecutorService timer = context.getExecutorServiceManager()
                 .newSingleThreadScheduledExecutor(this, "lingma-remote-timer");
         remoteTransport = new RemoteHttpTransport(
@@ -560,7 +603,7 @@ public class GatewayConfiguration implements CamelConfiguration {
                 .build();
         return new RemoteChatBackend(context, attempts, settings, new BaseUrlResolver(settings),
                 new RemoteCredentialLoader(settings), new RemoteRequestFactory(settings),
-                new RemoteModelListParser(settings.showDisabledModels()), CircuitBreakerRegistry.of(perModel),
+                new RemoteModelListParser(settings.showDisabledModels()), remoteBreakers = CircuitBreakerRegistry.of(perModel),
                 this::countAnswer, timer, toolEmulation()::contractFor);
     }
 
@@ -621,7 +664,8 @@ public class GatewayConfiguration implements CamelConfiguration {
                     // client's problem, not Lingma's
                     .recordException(ChatService::countsAsFailure)
                     .build();
-            breaker = CircuitBreaker.of("lingma-upstream", config);
+            upstreamBreakers = CircuitBreakerRegistry.of(config);
+            breaker = upstreamBreakers.circuitBreaker("lingma-upstream");
         }
         return breaker;
     }

@@ -186,7 +186,7 @@ public class EdgeErrors implements StartupListener {
         }
         response.setStatusCode(error.status())
                 .putHeader(HttpHeaderNames.CONTENT_TYPE, "application/json")
-                .putHeader("x-request-id", Ids.hex("req_", 32));
+                .putHeader("x-request-id", RequestIds.of(request));
         if (close) {
             response.putHeader(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }

@@ -19,6 +19,8 @@ public final class GatewayExchange {
     public static final String CLIENT_GONE = "gatewayClientGone";
     /** The caller's {@link io.lingma.gateway.auth.ApiKey}, set by the {@code authenticate} step. */
     public static final String API_KEY = "gatewayApiKey";
+    /** The request's {@link io.lingma.gateway.observe.RequestStats} (access log and metrics, issue 9 §2, §4). */
+    public static final String STATS = "gatewayRequestStats";
 
     /** The {@link io.lingma.gateway.chat.ChatResult} of a finished turn (streamed or not), for statistics. */
     public static final String RESULT = "gatewayResult";

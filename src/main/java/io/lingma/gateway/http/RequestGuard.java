@@ -232,7 +232,7 @@ public final class RequestGuard {
         GatewayException error = new GatewayException(kind, message);
         HttpServerRequest request = ctx.request();
         ApiProtocol protocol = HttpLifecycle.protocolOf(request.path());
-        String requestId = Ids.hex("req_", 32);
+        String requestId = RequestIds.of(request);
         // the operator sees which name or origin to allow
         ACCESS.warn("{} {} -> {} (0ms) request_id={}: {}", request.method(), request.path(), kind.status(),
                 requestId, message);

@@ -67,7 +67,7 @@ public class VertxRouterSetup implements StartupListener {
     private void unmatched(VertxPlatformHttpRouter router, RoutingContext ctx) {
         String path = ctx.request().path();
         if (ctx.request().method() == HttpMethod.OPTIONS) {
-            ctx.response().setStatusCode(204).end();
+            ctx.response().setStatusCode(204).putHeader(RequestIds.HEADER, RequestIds.of(ctx.request())).end();
             return;
         }
         Set<String> allowed = new TreeSet<>();
@@ -101,7 +101,7 @@ public class VertxRouterSetup implements StartupListener {
 
     private void send(RoutingContext ctx, GatewayException error) {
         ApiProtocol protocol = HttpLifecycle.protocolOf(ctx.request().path());
-        String requestId = Ids.hex("req_", 32);
+        String requestId = RequestIds.of(ctx.request());
         ctx.response()
                 .setStatusCode(error.status())
                 .putHeader("Content-Type", "application/json")

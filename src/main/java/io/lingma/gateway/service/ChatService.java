@@ -94,8 +94,12 @@ public class ChatService {
      */
     public UpstreamTurn openTurn(@ExchangeProperty(GatewayExchange.TURN) ChatTurn request,
             @ExchangeProperty(GatewayExchange.MODEL) ResolvedModel model,
-            @ExchangeProperty(GatewayExchange.CLIENT_GONE) TurnWatch watch) {
+            @ExchangeProperty(GatewayExchange.CLIENT_GONE) TurnWatch watch,
+            @ExchangeProperty(GatewayExchange.STATS) io.lingma.gateway.observe.RequestStats stats) {
         TurnWatch client = watch == null ? TurnWatch.NONE : watch;
+        if (stats != null) {
+            stats.upstreamStarted();
+        }
         try {
             return backend.open(ToolEmulation.keepToolMode(request), model, client::abandoned);
         } catch (GatewayException e) {
@@ -143,7 +147,8 @@ public class ChatService {
      */
     public OpenedTurn awaitFirstEvent(@Body UpstreamTurn upstream,
             @ExchangeProperty(GatewayExchange.TURN) ChatTurn request,
-            @ExchangeProperty(GatewayExchange.CLIENT_GONE) TurnWatch watch) {
+            @ExchangeProperty(GatewayExchange.CLIENT_GONE) TurnWatch watch,
+            @ExchangeProperty(GatewayExchange.STATS) io.lingma.gateway.observe.RequestStats stats) {
         ChatTurn turn = ToolEmulation.keepToolMode(request);
         TurnWatch client = watch == null ? TurnWatch.NONE : watch;
         client.attach(upstream);
@@ -180,7 +185,7 @@ public class ChatService {
             upstream.close();
             throw e;
         }
-        return new OpenedTurn(turn, upstream, head, () -> promptTokens(turn));
+        return new OpenedTurn(turn, upstream, head, () -> promptTokens(turn)).recordingInto(stats);
     }
 
     /**

@@ -25,6 +25,7 @@ public final class OpenedTurn implements UpstreamTurn {
     private final Deque<ChatEvent> head;
     private final java.util.function.LongSupplier estimator;
     private long promptTokenEstimate = -1;
+    private io.lingma.gateway.observe.RequestStats stats;
 
     /**
      * @param request             the normalised request
@@ -39,6 +40,19 @@ public final class OpenedTurn implements UpstreamTurn {
         this.upstream = upstream;
         this.head = new ArrayDeque<>(head);
         this.estimator = estimator;
+    }
+
+    /**
+     * @param stats where this turn's first token, usage, failure and end are recorded (access log, metrics);
+     *              null = nowhere
+     * @return this turn
+     */
+    public synchronized OpenedTurn recordingInto(io.lingma.gateway.observe.RequestStats stats) {
+        this.stats = stats;
+        if (stats != null) {
+            head.forEach(stats::observe);
+        }
+        return this;
     }
 
     /** @return the request this turn answers */
@@ -57,7 +71,13 @@ public final class OpenedTurn implements UpstreamTurn {
     @Override
     public synchronized ChatEvent next(Duration timeout) throws InterruptedException {
         ChatEvent e = head.poll();
-        return withPromptEstimate(e != null ? e : upstream.next(timeout));
+        if (e == null) {
+            e = upstream.next(timeout);
+            if (stats != null) {
+                stats.observe(e);
+            }
+        }
+        return withPromptEstimate(e);
     }
 
     // the IPC backend counts only the text it sent on a reused session; the model read the whole conversation
@@ -87,6 +107,13 @@ public final class OpenedTurn implements UpstreamTurn {
 
     @Override
     public void close() {
+        io.lingma.gateway.observe.RequestStats s;
+        synchronized (this) {
+            s = stats;
+        }
+        if (s != null) {
+            s.upstreamEnded(upstream.model());
+        }
         upstream.close();
     }
 }

@@ -3,11 +3,6 @@ package io.lingma.gateway.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lingma.gateway.GatewayMain;
 import org.apache.camel.test.main.junit5.CamelMainTest;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.LogEvent;
-import org.apache.logging.log4j.core.LoggerContext;
-import org.apache.logging.log4j.core.appender.AbstractAppender;
-import org.apache.logging.log4j.core.config.Property;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -55,30 +50,20 @@ class RequestEdgeTest {
 
     private final SseClient client = new SseClient(PORT);
     private final Queue<String> accessLog = new ConcurrentLinkedQueue<>();
-    private AbstractAppender capture;
+    private RootAppender capture;
 
     @BeforeAll
     void captureAccessLog() {
-        capture = new AbstractAppender("access-capture", null, null, true, Property.EMPTY_ARRAY) {
-            @Override
-            public void append(LogEvent event) {
-                if ("io.lingma.gateway.access".equals(event.getLoggerName())) {
-                    accessLog.add(event.getMessage().getFormattedMessage());
-                }
+        capture = RootAppender.attach("access-capture", event -> {
+            if ("io.lingma.gateway.access".equals(event.getLoggerName())) {
+                accessLog.add(event.getMessage().getFormattedMessage());
             }
-        };
-        capture.start();
-        LoggerContext context = (LoggerContext) LogManager.getContext(false);
-        context.getConfiguration().getRootLogger().addAppender(capture, null, null);
-        context.updateLoggers();
+        });
     }
 
     @AfterAll
     void stopCapture() {
-        LoggerContext context = (LoggerContext) LogManager.getContext(false);
-        context.getConfiguration().getRootLogger().removeAppender(capture.getName());
-        context.updateLoggers();
-        capture.stop();
+        capture.detach();
     }
 
     @Test

@@ -589,6 +589,8 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
                         "turn cancelled during set-up"));
             }
             requestId = client.register(l, this, false);
+            // the IPC id keeps Lingma's <prefix>-<millis>-<hex> shape (lingma-ipc.md §5.4): logs correlate the two
+            LOG.debug("request {} runs as Lingma IPC request {}", turn.requestId(), requestId);
             if (key.isEmpty() || key.equals(sessionModel)) {
                 return CompletableFuture.completedFuture(l);
             }
