@@ -22,4 +22,8 @@ public final class GatewayExchange {
 
     private GatewayExchange() {
     }
+    /** The {@link io.lingma.gateway.chat.ChatResult} the client got (usage, model used), set when the turn finished. */
+    public static final String RESULT = "gatewayResult";
+    /** {@code System.nanoTime()} when the upstream's first output arrived (time to first token). */
+    public static final String FIRST_OUTPUT = "gatewayFirstOutput";
 }

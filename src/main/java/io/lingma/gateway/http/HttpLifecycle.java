@@ -4,6 +4,7 @@ import io.lingma.gateway.api.ApiSettings;
 import io.lingma.gateway.api.RequestContext;
 import io.lingma.gateway.chat.ApiProtocol;
 import io.lingma.gateway.chat.Ids;
+import io.lingma.gateway.ledger.UsageRecorder;
 import io.lingma.gateway.service.ConcurrencyLimiter;
 import io.lingma.gateway.error.ErrorKind;
 import io.lingma.gateway.error.GatewayException;
@@ -28,14 +29,17 @@ public class HttpLifecycle {
 
     private final ConcurrencyLimiter limiter;
     private final ApiSettings apiSettings;
+    private final UsageRecorder usage;
 
     /**
      * @param limiter     the generation concurrency limiter
      * @param apiSettings client-API settings passed to normalisers
+     * @param usage       the usage ledger's recorder (issue 10 §2)
      */
-    public HttpLifecycle(ConcurrencyLimiter limiter, ApiSettings apiSettings) {
+    public HttpLifecycle(ConcurrencyLimiter limiter, ApiSettings apiSettings, UsageRecorder usage) {
         this.limiter = limiter;
         this.apiSettings = apiSettings;
+        this.usage = usage;
     }
 
     /**
@@ -91,6 +95,7 @@ public class HttpLifecycle {
                 } else {
                     ACCESS.info(text);
                 }
+                usage.finished(done, request.path(), status, start);
             }
         });
     }

@@ -94,6 +94,7 @@ public class SseStreamer {
                     break;
                 } else if (e instanceof ChatEvent.Finish f) {
                     ChatResult result = agg.result(f.reason(), turn.model());
+                    exchange.setProperty(GatewayExchange.RESULT, result);
                     end(response, client, encoder.finish(result));
                     break;
                 } else {
