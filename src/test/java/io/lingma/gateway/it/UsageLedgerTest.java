@@ -124,19 +124,21 @@ class UsageLedgerTest {
     }
 
     @Test
-    void unreachableDatabaseDropsRowsButNeverFailsARequest() throws Exception {
+    void unreachableDatabaseAndFullQueueDropRowsButNeverFailARequest() throws Exception {
         LOG.clear();
         String password = "pg-secret-7d2e";
         Map<String, String> settings = Map.of("gateway.data-dir", freshDir("target/ledger-down").toString(),
                 "gateway.ledger.jdbc-url", "jdbc:postgresql://127.0.0.1:18389/nowhere?connectTimeout=1",
-                "gateway.ledger.user", "gw", "gateway.ledger.password", password);
+                "gateway.ledger.user", "gw", "gateway.ledger.password", password, "gateway.ledger.queue-size", "1");
         try (Gateway gw = Gateway.start(settings)) {
-            for (int i = 0; i < 3; i++) {
+            // the writer holds one row while it waits for a connection and the queue takes one: the rest overflow
+            for (int i = 0; i < 8; i++) {
                 HttpResponse<String> answer = client.post("/v1/chat/completions", CHAT.formatted(false),
                         "Authorization", "Bearer " + KEY);
                 assertThat(answer.statusCode()).isEqualTo(200);
             }
-            await().atMost(Duration.ofSeconds(30)).until(() -> gw.recorder().dropped() >= 3);
+            await().atMost(Duration.ofSeconds(30)).until(() -> gw.recorder().dropped() >= 8);
+            assertThat(LOG.lines()).anySatisfy(l -> assertThat(l.message()).contains("ledger queue is full"));
             assertThat(LOG.lines()).anySatisfy(l -> {
                 assertThat(l.level()).isEqualTo(Level.WARN);
                 assertThat(l.message()).contains("usage ledger");
@@ -178,8 +180,7 @@ class UsageLedgerTest {
 
     /** A throw-away PostgreSQL server (Debian's postgresql package), as the postgres user when run as root. */
     private void startPostgres() throws Exception {
-        Path bin = Path.of("/usr/lib/postgresql/15/bin");
-        assertThat(bin.resolve("initdb")).as("Debian's postgresql package (.ci/run installs it)").exists();
+        Path bin = postgresBin();
         pgDir = Files.createTempDirectory("ledger-pg");
         if (root()) {
             run(List.of("chown", "postgres", pgDir.toString()));
@@ -192,10 +193,23 @@ class UsageLedgerTest {
     }
 
     private void stopPostgres() throws Exception {
-        run(List.of("/usr/lib/postgresql/15/bin/pg_ctl", "-D", pgDir.resolve("data").toString(), "-m", "fast",
+        run(List.of(postgresBin().resolve("pg_ctl").toString(), "-D", pgDir.resolve("data").toString(), "-m", "fast",
                 "-w", "stop"));
         if (root()) {
             run(List.of("rm", "-rf", pgDir.toString()));
+        }
+    }
+
+    /** @return the newest {@code /usr/lib/postgresql/<major>/bin} (Debian's postgresql package; .ci/run installs it) */
+    private static Path postgresBin() throws IOException {
+        Path lib = Path.of("/usr/lib/postgresql");
+        assertThat(lib).as("Debian's postgresql package").isDirectory();
+        try (Stream<Path> majors = Files.list(lib)) {
+            Path bin = majors.map(m -> m.resolve("bin"))
+                    .filter(b -> Files.isExecutable(b.resolve("initdb")))
+                    .max(Comparator.comparingInt(b -> Integer.parseInt(b.getParent().getFileName().toString())))
+                    .orElseThrow(() -> new AssertionError("no initdb under " + lib));
+            return bin;
         }
     }
 
