@@ -18,8 +18,12 @@ public final class LedgerDatabase implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LedgerDatabase.class);
 
+    private static final long RETRY_MS = 30_000;
+
     private final HikariDataSource pool;
     private final String url;
+    private volatile boolean migrated;
+    private volatile long nextAttempt;
 
     /**
      * @param jdbcUrl  {@code gateway.ledger.jdbc-url}; blank = the embedded H2 file {@code <dataDir>/ledger}
@@ -43,7 +47,7 @@ public final class LedgerDatabase implements AutoCloseable {
         pool.setMaximumPoolSize(4);
         pool.setMinimumIdle(1);
         // a dead database must not hold the ledger queue for Hikari's default 30 s per row
-        pool.setConnectionTimeout(Duration.ofSeconds(3).toMillis());
+        pool.setConnectionTimeout(Duration.ofSeconds(10).toMillis());
         pool.setInitializationFailTimeout(-1);
     }
 
@@ -57,15 +61,27 @@ public final class LedgerDatabase implements AutoCloseable {
      *
      * @return true when the schema is current
      */
-    public boolean migrate() {
+    public synchronized boolean migrate() {
+        nextAttempt = System.currentTimeMillis() + RETRY_MS;
         try {
             Flyway.configure().dataSource(pool).locations("classpath:db/migration").load().migrate();
             LOG.info("usage ledger at {}", redacted());
+            migrated = true;
             return true;
         } catch (RuntimeException e) {
             LOG.warn("usage ledger database {} is not usable, rows will be dropped: {}", redacted(),
                     e.getMessage());
             return false;
+        }
+    }
+
+    /**
+     * Before each use by the routes: a schema that could not be migrated at start (database down, slow to open) is
+     * tried again, at most every 30 s.
+     */
+    public void ensureSchema() {
+        if (!migrated && System.currentTimeMillis() >= nextAttempt) {
+            migrate();
         }
     }
 

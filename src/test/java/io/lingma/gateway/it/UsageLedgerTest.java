@@ -137,13 +137,27 @@ class UsageLedgerTest {
                         "Authorization", "Bearer " + KEY);
                 assertThat(answer.statusCode()).isEqualTo(200);
             }
-            await().atMost(Duration.ofSeconds(30)).until(() -> gw.recorder().dropped() >= 8);
+            await().atMost(Duration.ofSeconds(60)).until(() -> gw.recorder().dropped() >= 8);
             assertThat(LOG.lines()).anySatisfy(l -> assertThat(l.message()).contains("ledger queue is full"));
             assertThat(LOG.lines()).anySatisfy(l -> {
                 assertThat(l.level()).isEqualTo(Level.WARN);
                 assertThat(l.message()).contains("usage ledger");
             });
             assertThat(LOG.lines()).noneSatisfy(l -> assertThat(l.text()).contains(password));
+        }
+    }
+
+    @Test
+    void rowsPastTheRetentionAreDeleted() throws Exception {
+        Map<String, String> settings = Map.of("gateway.data-dir", freshDir("target/ledger-retention").toString(),
+                "gateway.ledger.retention", "1s");
+        try (Gateway gw = Gateway.start(settings)) {
+            assertThat(client.post("/v1/chat/completions", CHAT.formatted(false), "Authorization", "Bearer " + KEY)
+                    .statusCode()).isEqualTo(200);
+            awaitRequests(1, "key");
+            // the retention timer first runs 10 s after the start
+            await().atMost(Duration.ofSeconds(40)).until(() -> JSON.readTree(usage("group=key").body())
+                    .path("totals").path("requests").asLong() == 0);
         }
     }
 
