@@ -161,6 +161,22 @@ class UsageLedgerTest {
         }
     }
 
+    @Test
+    void aDisabledLedgerOpensNoDatabase() throws Exception {
+        Path dataDir = freshDir("target/ledger-off");
+        try (Gateway gw = Gateway.start(Map.of("gateway.data-dir", dataDir.toString(),
+                "gateway.ledger.enabled", "false"))) {
+            assertThat(client.post("/v1/chat/completions", CHAT.formatted(false), "Authorization", "Bearer " + KEY)
+                    .statusCode()).isEqualTo(200);
+            HttpResponse<String> off = usage("group=key");
+            assertThat(off.statusCode()).isEqualTo(503);
+            assertThat(off.body()).contains("gateway.ledger.enabled");
+        }
+        try (Stream<Path> files = Files.list(dataDir)) {
+            assertThat(files).isEmpty();
+        }
+    }
+
     /** Two non-streamed and two streamed answers, OpenAI and Anthropic, with the key named {@code ci}. */
     private void sendRequests() throws Exception {
         assertThat(client.post("/v1/chat/completions", CHAT.formatted(false), "Authorization", "Bearer " + KEY)
