@@ -64,6 +64,9 @@ import io.lingma.gateway.observe.MdcExecutorService;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.impl.VertxInternal;
+import io.lingma.gateway.ledger.LedgerDatabase;
+import io.lingma.gateway.ledger.UsageQuery;
+import io.lingma.gateway.ledger.UsageRecorder;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -73,6 +76,7 @@ import org.apache.camel.spi.MaskingFormatter;
 import org.apache.camel.spi.Tracer;
 import org.apache.camel.support.processor.DefaultMaskingFormatter;
 
+import javax.sql.DataSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -122,6 +126,8 @@ public class GatewayConfiguration implements CamelConfiguration {
     private CircuitBreakerRegistry remoteBreakers;
     private CircuitBreakerRegistry upstreamBreakers;
     private boolean shutDown;
+    private UsageRecorder usageRecorder;
+    private LedgerDatabase ledgerDatabase;
 
     @Override
     public void configure(CamelContext camelContext) throws Exception {
@@ -372,7 +378,54 @@ public class GatewayConfiguration implements CamelConfiguration {
     @BindToRegistry("httpLifecycle")
     public HttpLifecycle httpLifecycle(CamelContext ctx) {
         init(ctx);
-        return new HttpLifecycle(limiter(), apiSettings(), metrics());
+        return new HttpLifecycle(limiter(), apiSettings(), metrics(), usageRecorder(ctx));
+    }
+
+    /** @return the usage ledger's queue side: finished requests → {@code seda:usage-ledger} (issue 10 §2) */
+    @BindToRegistry("usageRecorder")
+    public synchronized UsageRecorder usageRecorder(CamelContext ctx) {
+        init(ctx);
+        if (usageRecorder == null) {
+            usageRecorder = new UsageRecorder(ctx, ledgerEnabled(), props.integer("gateway.ledger.queue-size", 10000),
+                    props.string("gateway.ledger.password", ""));
+        }
+        return usageRecorder;
+    }
+
+    /**
+     * @return the ledger database (H2 file under {@code gateway.data-dir}, or {@code gateway.ledger.jdbc-url}),
+     *         migrated by Flyway when the ledger is on
+     */
+    @BindToRegistry(value = "ledgerDatabase", destroyMethod = "close")
+    public synchronized LedgerDatabase ledgerDatabase(CamelContext ctx) {
+        init(ctx);
+        if (ledgerDatabase == null) {
+            String dir = props.string("gateway.data-dir", "");
+            ledgerDatabase = new LedgerDatabase(props.string("gateway.ledger.jdbc-url", ""),
+                    props.string("gateway.ledger.user", ""), props.string("gateway.ledger.password", ""),
+                    dir.isEmpty() ? Path.of(System.getProperty("user.home"), ".lingma-gateway") : Path.of(dir));
+            if (ledgerEnabled()) {
+                ledgerDatabase.migrate();
+            }
+        }
+        return ledgerDatabase;
+    }
+
+    /** @return the ledger's connection pool, for the routes' {@code sql:} endpoints */
+    @BindToRegistry("ledgerDataSource")
+    public DataSource ledgerDataSource(CamelContext ctx) {
+        return ledgerDatabase(ctx).dataSource();
+    }
+
+    /** @return {@code GET /internal/usage} and the retention cut-off */
+    @BindToRegistry("usageQuery")
+    public UsageQuery usageQuery(CamelContext ctx) {
+        init(ctx);
+        return new UsageQuery(ledgerEnabled(), props.duration("gateway.ledger.retention", Duration.ofDays(90)));
+    }
+
+    private boolean ledgerEnabled() {
+        return props.bool("gateway.ledger.enabled", true);
     }
 
     /** @return the API-key, admin and metrics tiers and the per-key model and rate checks (issue 9 §1) */

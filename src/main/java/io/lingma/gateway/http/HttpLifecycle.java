@@ -3,6 +3,7 @@ package io.lingma.gateway.http;
 import io.lingma.gateway.api.ApiSettings;
 import io.lingma.gateway.api.RequestContext;
 import io.lingma.gateway.chat.ApiProtocol;
+import io.lingma.gateway.ledger.UsageRecorder;
 import io.lingma.gateway.service.ConcurrencyLimiter;
 import io.lingma.gateway.error.ErrorKind;
 import io.lingma.gateway.error.GatewayException;
@@ -37,16 +38,20 @@ public class HttpLifecycle {
     private final ConcurrencyLimiter limiter;
     private final ApiSettings apiSettings;
     private final GatewayMetrics metrics;
+    private final UsageRecorder usage;
 
     /**
      * @param limiter     the generation concurrency limiter
      * @param apiSettings client-API settings passed to normalisers
      * @param metrics     the GenAI meters fed once per request
+     * @param usage       the usage ledger's recorder (issue 10 §2)
      */
-    public HttpLifecycle(ConcurrencyLimiter limiter, ApiSettings apiSettings, GatewayMetrics metrics) {
+    public HttpLifecycle(ConcurrencyLimiter limiter, ApiSettings apiSettings, GatewayMetrics metrics,
+                         UsageRecorder usage) {
         this.limiter = limiter;
         this.apiSettings = apiSettings;
         this.metrics = metrics;
+        this.usage = usage;
     }
 
     /**
@@ -104,6 +109,7 @@ public class HttpLifecycle {
                     MDC.remove(MDC_REQUEST_ID);
                     MDC.remove(MDC_KEY);
                 }
+                usage.finished(done, path, status, stats.startNanos());
             }
         });
     }
