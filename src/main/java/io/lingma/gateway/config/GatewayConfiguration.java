@@ -18,6 +18,7 @@ import io.lingma.gateway.http.ErrorResponder;
 import io.lingma.gateway.http.HttpLifecycle;
 import io.lingma.gateway.http.HttpListeners;
 import io.lingma.gateway.http.RequestGuard;
+import io.lingma.gateway.http.ShutdownGate;
 import io.lingma.gateway.http.VertxRouterSetup;
 import io.lingma.gateway.images.ImageLoader;
 import io.lingma.gateway.lingma.ipc.IpcChatBackend;
@@ -35,6 +36,7 @@ import io.lingma.gateway.lingma.remote.RemoteSseParser;
 import io.lingma.gateway.service.ChatService;
 import io.lingma.gateway.service.ClientApis;
 import io.lingma.gateway.service.ConcurrencyLimiter;
+import io.lingma.gateway.service.Drain;
 import io.lingma.gateway.service.HealthService;
 import io.lingma.gateway.service.ModelCatalog;
 import io.lingma.gateway.service.UpstreamHealthCheck;
@@ -51,6 +53,8 @@ import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.health.HealthCheckRegistry;
+import org.apache.camel.spi.ShutdownStrategy;
+import org.apache.camel.support.LifecycleStrategySupport;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -91,12 +95,19 @@ public class GatewayConfiguration implements CamelConfiguration {
     private AnthropicMessagesApi anthropic;
     private ResponsesApi responsesApi;
     private boolean shutDown;
+    private final Drain drain = new Drain();
 
     @Override
     public void configure(CamelContext camelContext) throws Exception {
         init(camelContext);
         int port = props.integer("gateway.http.port", 8095);
         camelContext.addStartupListener(new HttpListeners(port));
+        camelContext.addLifecycleStrategy(new LifecycleStrategySupport() {
+            @Override
+            public void onContextStopping(CamelContext stopping) {
+                drain.begin(drainGrace(stopping.getShutdownStrategy()));
+            }
+        });
         camelContext.addStartupListener(new VertxRouterSetup(clientApis(), port));
         HealthCheckRegistry health = HealthCheckRegistry.get(camelContext);
         if (health != null) {
@@ -288,6 +299,13 @@ public class GatewayConfiguration implements CamelConfiguration {
                 props.string("gateway.http.allowed-hosts", "")));
     }
 
+    /** @return what the client port answers while the gateway shuts down */
+    @BindToRegistry("shutdownGate")
+    public ShutdownGate shutdownGate(CamelContext ctx) {
+        init(ctx);
+        return new ShutdownGate(drain, healthService(ctx), clientApis(), mapper());
+    }
+
     /** @return the error-envelope responder */
     @BindToRegistry("errorResponder")
     public ErrorResponder errorResponder(CamelContext ctx) {
@@ -308,7 +326,18 @@ public class GatewayConfiguration implements CamelConfiguration {
     @BindToRegistry("healthService")
     public HealthService healthService(CamelContext ctx) {
         init(ctx);
-        return new HealthService(backend(), breaker(), limiter(), VERSION);
+        return new HealthService(backend(), breaker(), limiter(), VERSION, drain);
+    }
+
+    /**
+     * @param shutdown Camel's shutdown strategy ({@code camel.main.shutdown-timeout})
+     * @return how long running responses may go on: a second short of the timeout (half of a timeout under 2 s),
+     * so that they end with their terminal error before Camel forces the routes down
+     */
+    private static Duration drainGrace(ShutdownStrategy shutdown) {
+        Duration timeout = Duration.ofMillis(shutdown.getTimeUnit().toMillis(shutdown.getTimeout()));
+        Duration margin = timeout.compareTo(Duration.ofSeconds(2)) < 0 ? timeout.dividedBy(2) : Duration.ofSeconds(1);
+        return timeout.minus(margin);
     }
 
     private synchronized void init(CamelContext ctx) {
@@ -496,7 +525,7 @@ public class GatewayConfiguration implements CamelConfiguration {
                     props.duration("gateway.stream.commit-timeout", Duration.ofSeconds(10)),
                     props.duration("gateway.first-output-timeout", Duration.ofSeconds(120)),
                     props.duration("gateway.request-timeout", Duration.ofSeconds(600)), toolEmulation(),
-                    apiSettings().toolIdGenerator(), props.bool("gateway.remote.tool-text-fallback", true));
+                    apiSettings().toolIdGenerator(), props.bool("gateway.remote.tool-text-fallback", true), drain);
         }
         return chatService;
     }

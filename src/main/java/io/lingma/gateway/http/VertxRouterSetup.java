@@ -45,6 +45,7 @@ public class VertxRouterSetup implements StartupListener {
         // HEAD is served by the GET route: Vert.x drops the body of a response to a HEAD request
         router.route().order(Integer.MIN_VALUE).method(HttpMethod.HEAD)
                 .handler(ctx -> ctx.reroute(HttpMethod.GET, ctx.request().uri()));
+        context.getRegistry().lookupByNameAndType("shutdownGate", ShutdownGate.class).install(router);
         context.getRegistry().lookupByNameAndType("requestGuard", RequestGuard.class).install(router);
         router.route().last().handler(ctx -> unmatched(router, ctx));
         // the body handler fails the request with 413 inside this sub-router, so a failure handler here sees it

@@ -43,6 +43,7 @@ public class ChatService {
     private final ToolEmulation tools;
     private final ApiSettings.ToolIdGenerator toolIds;
     private final boolean toolTextFallback;
+    private final Drain drain;
 
     /**
      * @param backend            the upstream
@@ -56,10 +57,12 @@ public class ChatService {
      * @param toolIds            how tool-call ids are made ({@code gateway.tools.id-generator})
      * @param toolTextFallback   {@code gateway.remote.tool-text-fallback}: parse the text for calls when a native
      *                           upstream returned none
+     * @param drain              the shutdown state: its deadline ends responses still running (503 before the
+     *                           commit, a terminal error event after it)
      */
     public ChatService(ChatBackend backend, TokenEstimator estimator, CircuitBreaker breaker, Duration commitTimeout,
                        Duration firstOutputTimeout, Duration requestTimeout, ToolEmulation tools,
-                       ApiSettings.ToolIdGenerator toolIds, boolean toolTextFallback) {
+                       ApiSettings.ToolIdGenerator toolIds, boolean toolTextFallback, Drain drain) {
         this.backend = backend;
         this.estimator = estimator;
         this.breaker = breaker;
@@ -69,6 +72,7 @@ public class ChatService {
         this.tools = tools;
         this.toolIds = toolIds;
         this.toolTextFallback = toolTextFallback;
+        this.drain = drain;
     }
 
     /**
@@ -86,6 +90,11 @@ public class ChatService {
             @ExchangeProperty(GatewayExchange.MODEL) ResolvedModel model,
             @ExchangeProperty(GatewayExchange.CLIENT_GONE) TurnWatch watch) {
         ChatTurn turn = ToolEmulation.keepToolMode(request);
+        GatewayException late = drain.expired();
+        if (late != null) {
+            // a request that waited for a slot past the shutdown deadline: no new Lingma turn
+            throw late;
+        }
         UpstreamTurn upstream;
         try {
             upstream = withTools(backend.open(turn, model, watch::abandoned), turn);
@@ -97,7 +106,12 @@ public class ChatService {
         long deadline = System.nanoTime() + commitTimeout.toNanos();
         try {
             while (true) {
-                long left = deadline - System.nanoTime();
+                GatewayException stopping = drain.expired();
+                if (stopping != null) {
+                    upstream.cancel("gateway shutting down");
+                    throw stopping;
+                }
+                long left = Math.min(deadline - System.nanoTime(), drain.remainingNanos());
                 // short slices, so a client that left is noticed while Lingma is still silent
                 ChatEvent e = left <= 0 ? null : upstream.next(Duration.ofNanos(Math.min(left, 200_000_000L)));
                 if (watch.abandoned()) {
@@ -232,7 +246,7 @@ public class ChatService {
 
     /** @return a new deadline tracker for one response */
     public TurnClock clock() {
-        return new TurnClock(firstOutputTimeout, requestTimeout);
+        return new TurnClock(firstOutputTimeout, requestTimeout, drain);
     }
 
     /**
@@ -273,15 +287,17 @@ public class ChatService {
         return estimator;
     }
 
-    /** Deadlines of one response: first output and whole request (client-api.md §13). */
+    /** Deadlines of one response: first output and whole request (client-api.md §13), and the shutdown's. */
     public static final class TurnClock {
         private final long start = System.nanoTime();
         private final Duration firstOutput;
         private final Duration request;
+        private final Drain drain;
 
-        TurnClock(Duration firstOutput, Duration request) {
+        TurnClock(Duration firstOutput, Duration request, Drain drain) {
             this.firstOutput = firstOutput;
             this.request = request;
+            this.drain = drain;
         }
 
         /**
@@ -296,11 +312,16 @@ public class ChatService {
 
         /**
          * @param hasContent whether content already arrived
-         * @return the 504 to raise when a deadline has passed, else null
+         * @return the 504 to raise when a deadline has passed (503 {@code shutting_down} at the shutdown's), else
+         * null
          */
         public GatewayException expired(boolean hasContent) {
             if (remainingNanos(hasContent) > 0) {
                 return null;
+            }
+            GatewayException stopping = drain.expired();
+            if (stopping != null) {
+                return stopping;
             }
             String message = hasContent ? "Lingma did not finish within the request timeout"
                     : "timed out while waiting for Lingma to start responding";
@@ -316,7 +337,7 @@ public class ChatService {
             if (!hasContent && !firstOutput.isZero()) {
                 left = Math.min(left, firstOutput.toNanos() - elapsed);
             }
-            return left;
+            return Math.min(left, drain.remainingNanos());
         }
     }
 }

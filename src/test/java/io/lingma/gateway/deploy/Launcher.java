@@ -1,0 +1,82 @@
+package io.lingma.gateway.deploy;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gateway started as an operator (or the container image) starts it: {@code bin/lingma-gateway} run by
+ * {@code /bin/sh}, with this JVM and the test class path, its output in {@code target/}.
+ */
+final class Launcher {
+
+    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+            .version(HttpClient.Version.HTTP_1_1).build();
+
+    private Launcher() {
+    }
+
+    /**
+     * @param name log file name part
+     * @param args gateway arguments ({@code --key=value})
+     * @return the running process (the launcher exec's the JVM, so this is the JVM)
+     */
+    static Process start(String name, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("/bin/sh", "bin/lingma-gateway"));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(log(name).toFile());
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        builder.environment().put("LINGMA_GATEWAY_CLASSPATH", System.getProperty("java.class.path"));
+        return builder.start();
+    }
+
+    static Path log(String name) {
+        return Path.of("target", "launcher-" + name + ".log");
+    }
+
+    static String read(Path file) throws IOException {
+        return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
+    }
+
+    /** @return the response, or null when the gateway did not answer (not up yet, or gone) */
+    static HttpResponse<String> get(String url) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static HttpResponse<String> post(String url, String json) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json))
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static int status(String url) {
+        HttpResponse<String> r = get(url);
+        return r == null ? -1 : r.statusCode();
+    }
+
+    /** SIGTERM, then SIGKILL if it is still there after {@code grace}. */
+    static void stop(Process process, Duration grace) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+}
