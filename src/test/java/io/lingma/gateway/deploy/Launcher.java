@@ -31,10 +31,21 @@ final class Launcher {
      * @return the running process (the launcher exec's the JVM, so this is the JVM)
      */
     static Process start(String name, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of("/bin/sh", "bin/lingma-gateway"));
+        return start(name, Path.of(""), args);
+    }
+
+    /**
+     * @param name    log file name part
+     * @param workdir the gateway's working directory (where it reads application.properties and routes/)
+     * @param args    gateway arguments ({@code --key=value})
+     * @return the running process
+     */
+    static Process start(String name, Path workdir, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("/bin/sh",
+                Path.of("bin", "lingma-gateway").toAbsolutePath().toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(log(name).toFile());
+                .directory(workdir.toAbsolutePath().toFile()).redirectOutput(log(name).toAbsolutePath().toFile());
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
         builder.environment().put("LINGMA_GATEWAY_CLASSPATH", System.getProperty("java.class.path"));
         return builder.start();
