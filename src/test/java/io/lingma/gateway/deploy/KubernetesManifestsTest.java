@@ -7,14 +7,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesResource;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,7 +21,6 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,23 +51,18 @@ class KubernetesManifestsTest {
     static final KubernetesSerialization MODEL = new KubernetesSerialization(
             new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES), true);
 
-    private KubernetesMockServer server;
+    private MockApiServer server;
     private KubernetesClient client;
 
     @BeforeAll
     void startApiServer() throws IOException {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
-        server.init(InetAddress.getByName("127.0.0.1"), 18270);
-        client = server.createClient();
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata()
-                .build()).create();
+        server = new MockApiServer(18270, NAMESPACE);
+        client = server.client;
     }
 
     @AfterAll
     void stopApiServer() {
-        client.close();
-        server.destroy();
+        server.close();
     }
 
     static List<ObjectNode> render(String overlay) throws IOException {
@@ -193,8 +182,8 @@ class KubernetesManifestsTest {
         Map<String, String> mapped = new TreeMap<>();
         routes.fields().forEachRemaining(f -> mapped.put(f.getKey(), f.getValue().asText()));
         String sync = "; run: cp application.properties deploy/kubernetes/base/config/ && "
-                + "cp routes/*.camel.yaml deploy/kubernetes/base/config/routes/ (and list new files in "
-                + "deploy/kubernetes/base/kustomization.yaml)";
+                + "cp routes/*.camel.yaml deploy/kubernetes/shared/routes/ (and list new route files in "
+                + "deploy/kubernetes/shared/kustomization.yaml)";
         assertThat(mapped).as("the ConfigMap's routes are routes/*.camel.yaml" + sync).isEqualTo(repo);
         ObjectNode config = Kustomize.ofKind(resources, "ConfigMap").stream()
                 .filter(c -> c.at("/metadata/name").asText().startsWith("lingma-gateway-config-")).findFirst()

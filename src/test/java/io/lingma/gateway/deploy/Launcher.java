@@ -41,6 +41,18 @@ final class Launcher {
      * @return the running process
      */
     static Process start(String name, Path workdir, String... args) throws IOException {
+        return start(name, workdir, java.util.Map.of(), args);
+    }
+
+    /**
+     * @param name    log file name part
+     * @param workdir the gateway's working directory (where it reads application.properties and routes/)
+     * @param env     extra environment variables
+     * @param args    gateway arguments ({@code --key=value})
+     * @return the running process
+     */
+    static Process start(String name, Path workdir, java.util.Map<String, String> env, String... args)
+            throws IOException {
         List<String> command = new ArrayList<>(List.of("/bin/sh",
                 Path.of("bin", "lingma-gateway").toAbsolutePath().toString()));
         command.addAll(List.of(args));
@@ -48,6 +60,7 @@ final class Launcher {
                 .directory(workdir.toAbsolutePath().toFile()).redirectOutput(log(name).toAbsolutePath().toFile());
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
         builder.environment().put("LINGMA_GATEWAY_CLASSPATH", System.getProperty("java.class.path"));
+        builder.environment().putAll(env);
         return builder.start();
     }
 
