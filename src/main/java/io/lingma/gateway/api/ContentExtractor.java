@@ -18,6 +18,7 @@ import java.util.Set;
  *       placeholder {@code [image]}; audio parts add {@code [audio]}; file/document parts add {@code [file]};
  *       {@code refusal}, thinking and tool blocks add nothing.</li>
  * </ul>
+ * Any other value (a number, a boolean, a nested array) is a 400 naming its field ({@link Fields}).
  * Thread-safe.
  */
 public final class ContentExtractor {
@@ -42,12 +43,13 @@ public final class ContentExtractor {
     }
 
     /**
-     * @param content a {@code content} value (string, array of parts, single part object, null)
+     * @param content a {@code content} value: a string, an array of parts (objects or strings), a single part
+     *                object, or absent
      * @return the extracted text, placeholder text and images
-     * @throws io.lingma.gateway.error.GatewayException 400 {@code could not load image: …} for a malformed
-     *                                                  {@code data:} URL
+     * @throws io.lingma.gateway.error.GatewayException 400 naming the field for a value or part of another type
+     *                                                  and for a malformed image ({@code could not load image: …})
      */
-    public ExtractedContent extract(JsonNode content) {
+    public ExtractedContent extract(Fields.Field content) {
         Pieces pieces = new Pieces();
         collect(content, pieces);
         return pieces.result();
@@ -58,26 +60,27 @@ public final class ContentExtractor {
      *
      * @param content a content value or a single part
      * @param pieces  the accumulator
+     * @throws io.lingma.gateway.error.GatewayException as {@link #extract}
      */
-    public void collect(JsonNode content, Pieces pieces) {
-        if (content == null || content.isNull() || content.isMissingNode()) {
+    public void collect(Fields.Field content, Pieces pieces) {
+        if (content.expect(Fields.Type.STRING, Fields.Type.ARRAY, Fields.Type.OBJECT).isAbsent()) {
             return;
         }
-        if (content.isTextual()) {
-            pieces.text(content.textValue());
-        } else if (content.isArray()) {
-            for (JsonNode part : content) {
-                collect(part, pieces);
+        JsonNode node = content.node();
+        if (node.isTextual()) {
+            pieces.text(node.textValue());
+        } else if (node.isArray()) {
+            for (Fields.Field part : content.items()) {
+                // a bare string part is read as text; nested arrays and scalars are not content
+                collect(part.require(Fields.Type.STRING, Fields.Type.OBJECT), pieces);
             }
-        } else if (content.isObject()) {
+        } else {
             part(content, pieces);
-        } else if (content.isValueNode()) {
-            pieces.text(content.asText());
         }
     }
 
-    private void part(JsonNode part, Pieces pieces) {
-        String type = part.path("type").asText("");
+    private void part(Fields.Field part, Pieces pieces) {
+        String type = part.node().path("type").asText("");
         switch (type) {
             case "image_url", "input_image" -> {
                 ImageInput image = images.fromOpenAiPart(part);
@@ -88,7 +91,7 @@ public final class ContentExtractor {
                 }
             }
             case "image" -> {
-                ImageInput image = images.fromAnthropicSource(part.path("source"));
+                ImageInput image = images.fromAnthropicSource(part.get("source"));
                 if (image != null) {
                     pieces.image(image);
                 } else {
@@ -102,14 +105,14 @@ public final class ContentExtractor {
                     return;
                 }
                 for (String field : new String[]{"text", "input_text", "output_text"}) {
-                    JsonNode value = part.get(field);
+                    JsonNode value = part.node().get(field);
                     if (value != null && value.isTextual() && !value.textValue().isBlank()) {
                         pieces.text(value.textValue());
                         return;
                     }
                 }
-                JsonNode nested = part.get("content");
-                if (nested != null) {
+                Fields.Field nested = part.get("content");
+                if (!nested.isAbsent()) {
                     collect(nested, pieces);
                 }
             }
@@ -144,7 +147,12 @@ public final class ContentExtractor {
 
         /** @return the joined result */
         public ExtractedContent result() {
-            return new ExtractedContent(String.join("\n", text), String.join("\n", flat), images);
+            return new ExtractedContent(join(text), join(flat), images);
+        }
+
+        /** One piece is returned as is: a huge text part is then held once, not once per joined copy. */
+        private static String join(List<String> pieces) {
+            return pieces.size() == 1 ? pieces.get(0) : String.join("\n", pieces);
         }
     }
 }

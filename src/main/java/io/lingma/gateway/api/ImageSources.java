@@ -1,6 +1,5 @@
 package io.lingma.gateway.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.lingma.gateway.chat.ImageInput;
 import io.lingma.gateway.error.GatewayException;
 
@@ -10,7 +9,7 @@ import java.util.Base64;
 import java.util.Locale;
 
 /**
- * Parses image sources into {@link ImageInput}s (client-api.md §9.6) without any I/O:
+ * Parses and checks image sources into {@link ImageInput}s (client-api.md §9.6) without any I/O:
  * <ul>
  *   <li>{@code data:} URLs → media type + base64 data;</li>
  *   <li>Anthropic {@code source.type:"base64"} → media type + data;</li>
@@ -25,39 +24,43 @@ public final class ImageSources {
      * @param part an OpenAI {@code image_url} part ({@code image_url} string or {@code {url}}) or Responses
      *             {@code input_image} part ({@code image_url} string or {@code {url}})
      * @return the image, or null when the part names no URL (e.g. only a {@code file_id})
-     * @throws GatewayException 400 {@code could not load image: invalid data URL} for a malformed data URL
+     * @throws GatewayException 400 naming the URL field: {@code could not load image: …} for a malformed
+     *                          {@code data:} URL, or a wrong type
      */
-    public ImageInput fromOpenAiPart(JsonNode part) {
-        JsonNode ref = part.get("image_url");
-        String url = null;
-        if (ref != null && ref.isTextual()) {
-            url = ref.textValue();
-        } else if (ref != null && ref.isObject()) {
-            url = ref.path("url").asText(null);
-        } else if (part.path("url").isTextual()) {
-            url = part.path("url").textValue();
+    public ImageInput fromOpenAiPart(Fields.Field part) {
+        Fields.Field ref = part.get("image_url");
+        if (ref.is(Fields.Type.OBJECT)) {
+            return fromUrl(ref.get("url"));
         }
-        return fromUrl(url);
+        return fromUrl(ref.isAbsent() ? part.get("url") : ref.expect(Fields.Type.STRING, Fields.Type.OBJECT));
     }
 
     /**
      * @param source an Anthropic image {@code source}: {@code {type:"base64",media_type,data}} or
      *               {@code {type:"url",url}}; {@code file} sources carry no data here
      * @return the image, or null when the source holds nothing loadable
-     * @throws GatewayException 400 for a malformed data URL
+     * @throws GatewayException 400 naming the field: {@code data} missing, empty or not base64, a
+     *                          {@code media_type} that is not {@code image/*}, a malformed data URL, a wrong type
      */
-    public ImageInput fromAnthropicSource(JsonNode source) {
-        String type = source.path("type").asText("");
+    public ImageInput fromAnthropicSource(Fields.Field source) {
+        String type = source.expect(Fields.Type.OBJECT).get("type").string();
         if ("base64".equals(type)) {
-            String data = stripWhitespace(source.path("data").asText(""));
+            Fields.Field dataField = source.get("data");
+            String data = stripWhitespace(dataField.require(Fields.Type.STRING).node().textValue());
             if (data.isEmpty()) {
-                return null;
+                throw dataField.failure("could not load image: empty base64 data");
             }
-            String mediaType = source.path("media_type").asText("");
-            return new ImageInput(mediaType.isBlank() ? sniff(data) : mediaType, data, null);
+            requireBase64(data, dataField, "could not load image: invalid base64 data");
+            Fields.Field mediaField = source.get("media_type");
+            String mediaType = mediaField.string();
+            if (mediaType == null || mediaType.isBlank()) {
+                return new ImageInput(sniff(data), data, null);
+            }
+            return new ImageInput(requireImageType(mediaType.trim().toLowerCase(Locale.ROOT), mediaField), data,
+                    null);
         }
         if ("url".equals(type)) {
-            return fromUrl(source.path("url").asText(null));
+            return fromUrl(source.get("url"));
         }
         return null;
     }
@@ -65,23 +68,26 @@ public final class ImageSources {
     /**
      * @param url a data URL, http(s) URL or local path
      * @return the image, or null for a blank URL
-     * @throws GatewayException 400 {@code could not load image: invalid data URL} for a malformed data URL
+     * @throws GatewayException 400 naming the field: {@code could not load image: invalid data URL} (no comma),
+     *                          {@code … empty data URL}, {@code … invalid base64 data in data URL},
+     *                          {@code … unsupported media type 'X'} (not {@code image/*}), or a non-string value
      */
-    public ImageInput fromUrl(String url) {
-        if (url == null || url.isBlank()) {
+    public ImageInput fromUrl(Fields.Field url) {
+        String value = url.string();
+        if (value == null || value.isBlank()) {
             return null;
         }
-        String trimmed = url.trim();
+        String trimmed = value.trim();
         if (trimmed.regionMatches(true, 0, "data:", 0, 5)) {
-            return fromDataUrl(trimmed);
+            return fromDataUrl(trimmed, url);
         }
         return new ImageInput(mediaTypeFromPath(trimmed), null, trimmed);
     }
 
-    private static ImageInput fromDataUrl(String url) {
+    private static ImageInput fromDataUrl(String url, Fields.Field field) {
         int comma = url.indexOf(',');
         if (comma < 0) {
-            throw GatewayException.badRequest("could not load image: invalid data URL");
+            throw field.failure("could not load image: invalid data URL");
         }
         String header = url.substring(5, comma);
         String payload = url.substring(comma + 1);
@@ -100,10 +106,30 @@ public final class ImageSources {
             data = Base64.getEncoder().encodeToString(bytes);
         }
         if (data.isEmpty()) {
-            throw GatewayException.badRequest("could not load image: empty data URL");
+            throw field.failure("could not load image: empty data URL");
+        }
+        if (base64) {
+            requireBase64(data, field, "could not load image: invalid base64 data in data URL");
         }
         String mediaType = params[0].trim().toLowerCase(Locale.ROOT);
-        return new ImageInput(mediaType.isEmpty() ? sniff(data) : mediaType, data, null);
+        return new ImageInput(mediaType.isEmpty() ? sniff(data) : requireImageType(mediaType, field), data, null);
+    }
+
+    // the backends decode leniently (MIME decoder), so bad data would otherwise reach them as garbage or nothing
+    private static void requireBase64(String data, Fields.Field field, String message) {
+        try {
+            Base64.getDecoder().decode(data);
+        } catch (IllegalArgumentException e) {
+            throw field.failure(message);
+        }
+    }
+
+    private static String requireImageType(String mediaType, Fields.Field field) {
+        if (!mediaType.startsWith("image/")) {
+            throw field.failure("could not load image: unsupported media type '" + mediaType
+                    + "' (expected an image/* type)");
+        }
+        return mediaType;
     }
 
     /**

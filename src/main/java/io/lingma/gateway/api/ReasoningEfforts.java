@@ -33,16 +33,6 @@ public final class ReasoningEfforts {
     }
 
     /**
-     * OpenAI {@code reasoning_effort} ({@code minimal} → low, {@code none} → off).
-     *
-     * @param node the field value (may be null)
-     * @return the internal effort or null
-     */
-    public static String fromOpenAi(JsonNode node) {
-        return node != null && node.isTextual() ? normalize(node.textValue()) : null;
-    }
-
-    /**
      * Anthropic {@code thinking} (client-api.md §9.7, vectors 6 and 7): for type {@code ""}, {@code enabled} or
      * {@code adaptive} an explicit effort wins ({@code thinking.effort}, else
      * {@code output_config.effort}); otherwise {@code budget_tokens} ≥ 4096 → high,

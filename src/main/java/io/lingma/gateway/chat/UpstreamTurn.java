@@ -4,7 +4,8 @@ import java.time.Duration;
 
 /**
  * A running upstream turn: a pull-based stream of {@link ChatEvent}s that ends with one terminal event.
- * Implementations buffer events in a bounded queue filled by the upstream reader, so the reader never blocks.
+ * Implementations buffer events in a {@link TurnEventQueue} filled by the upstream reader: bounded, so a slow client
+ * either holds the upstream back (remote) or ends its turn with a failure (IPC), never the heap.
  */
 public interface UpstreamTurn extends AutoCloseable {
 

@@ -9,12 +9,20 @@ import io.lingma.gateway.api.ErrorEnvelopes;
 import io.lingma.gateway.api.anthropic.AnthropicMessagesApi;
 import io.lingma.gateway.api.openai.OpenAiChatApi;
 import io.lingma.gateway.api.responses.ResponsesApi;
+import io.lingma.gateway.auth.AnonymousAccess;
+import io.lingma.gateway.auth.ApiKeyAuthenticator;
+import io.lingma.gateway.auth.ApiKeyStore;
+import io.lingma.gateway.auth.KeyRateLimiter;
+import io.lingma.gateway.auth.MetricsGuard;
 import io.lingma.gateway.chat.ChatBackend;
 import io.lingma.gateway.chat.Ids;
 import io.lingma.gateway.chat.TokenEstimator;
 import io.lingma.gateway.error.ErrorKind;
 import io.lingma.gateway.error.GatewayException;
+import io.lingma.gateway.http.EdgeErrors;
 import io.lingma.gateway.http.ErrorResponder;
+import io.lingma.gateway.http.GuardedVertx;
+import io.lingma.gateway.http.HttpReadGuard;
 import io.lingma.gateway.http.HttpLifecycle;
 import io.lingma.gateway.http.HttpListeners;
 import io.lingma.gateway.http.RequestGuard;
@@ -49,12 +57,17 @@ import io.lingma.gateway.tools.ToolEmulation;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.impl.VertxInternal;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.health.HealthCheckRegistry;
+import org.apache.camel.spi.ExchangeFormatter;
+import org.apache.camel.spi.MaskingFormatter;
 import org.apache.camel.spi.ShutdownStrategy;
+import org.apache.camel.spi.Tracer;
 import org.apache.camel.support.LifecycleStrategySupport;
+import org.apache.camel.support.processor.DefaultMaskingFormatter;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -78,12 +91,15 @@ public class GatewayConfiguration implements CamelConfiguration {
     private CamelContext context;
     private GatewayProperties props;
     private Vertx vertx;
+    private Vertx guardedVertx;
+    private EdgeErrors edgeErrors;
     private ObjectMapper mapper;
     private LingmaSimulator simulator;
     private RemoteSimulator remoteSimulator;
     private Path remoteSimulatorDir;
     private RemoteHttpTransport remoteTransport;
     private ToolEmulation toolEmulation;
+    private TokenEstimator estimator;
     private ChatBackend backend;
     private ConcurrencyLimiter limiter;
     private CircuitBreaker breaker;
@@ -94,13 +110,26 @@ public class GatewayConfiguration implements CamelConfiguration {
     private OpenAiChatApi openAi;
     private AnthropicMessagesApi anthropic;
     private ResponsesApi responsesApi;
+    private ApiKeyAuthenticator authenticator;
     private boolean shutDown;
     private final Drain drain = new Drain();
 
     @Override
     public void configure(CamelContext camelContext) throws Exception {
         init(camelContext);
+        // the tracer prints message headers, the client's API key among them, and ignores the log mask
+        Tracer tracer = camelContext.getTracer();
+        ExchangeFormatter traced = tracer.getExchangeFormatter();
+        MaskingFormatter mask = logMask();
+        tracer.setExchangeFormatter(exchange -> mask.format(traced.format(exchange)));
         int port = props.integer("gateway.http.port", 8095);
+        // before anything listens: a gateway that would serve the network without keys does not start
+        String anonymous = AnonymousAccess.check(authenticator().keysConfigured(),
+                props.string("gateway.http.host", "127.0.0.1"), port,
+                props.bool("gateway.auth.allow-anonymous", false));
+        if (anonymous != null) {
+            org.slf4j.LoggerFactory.getLogger(ApiKeyAuthenticator.class).warn(anonymous);
+        }
         camelContext.addStartupListener(new HttpListeners(port));
         camelContext.addLifecycleStrategy(new LifecycleStrategySupport() {
             @Override
@@ -109,6 +138,12 @@ public class GatewayConfiguration implements CamelConfiguration {
             }
         });
         camelContext.addStartupListener(new VertxRouterSetup(clientApis(), port));
+        camelContext.addStartupListener(edgeErrors());
+        if (props.bool("camel.management.enabled", false)) {
+            camelContext.addStartupListener(new MetricsGuard(authenticator(), clientApis(),
+                    props.integer("camel.management.port", 9876),
+                    props.string("camel.metrics.path", "/observe/metrics")));
+        }
         HealthCheckRegistry health = HealthCheckRegistry.get(camelContext);
         if (health != null) {
             health.register(new UpstreamHealthCheck(backend()));
@@ -117,7 +152,8 @@ public class GatewayConfiguration implements CamelConfiguration {
 
     /**
      * The one Vert.x instance of the process (platform-http and the Lingma IPC client share it), with a worker
-     * pool sized for the configured concurrency: each request holds a worker thread for its whole life.
+     * pool sized for the configured concurrency: each request holds a worker thread for its whole life. The bound
+     * view adds the edge handling to the HTTP servers platform-http creates on it ({@link GuardedVertx}).
      *
      * @param ctx the Camel context
      * @return the Vert.x instance
@@ -125,7 +161,7 @@ public class GatewayConfiguration implements CamelConfiguration {
     @BindToRegistry("vertx")
     public Vertx vertx(CamelContext ctx) {
         init(ctx);
-        return vertx();
+        return guardedVertx();
     }
 
     /** @return the shared Jackson mapper */
@@ -154,6 +190,20 @@ public class GatewayConfiguration implements CamelConfiguration {
         init(ctx);
         backend();
         return remoteTransport;
+    }
+
+    /**
+     * The formatter of Camel's log mask ({@code camel.main.log-mask}: the log EIP; the tracer uses it always):
+     * Camel's sensitive keys plus the client's API key headers, which the exchange carries until HttpLifecycle
+     * drops them.
+     *
+     * @return the masking formatter
+     */
+    @BindToRegistry(MaskingFormatter.CUSTOM_LOG_MASK_REF)
+    public MaskingFormatter logMask() {
+        DefaultMaskingFormatter mask = new DefaultMaskingFormatter();
+        List.of("authorization", "x-api-key", "api-key", "cookie").forEach(mask::addKeyword);
+        return mask;
     }
 
     /** @return the upstream backend selected by {@code gateway.backend} */
@@ -290,6 +340,13 @@ public class GatewayConfiguration implements CamelConfiguration {
         return new HttpLifecycle(limiter(), apiSettings());
     }
 
+    /** @return the API-key, admin and metrics tiers and the per-key model and rate checks (issue 9 §1) */
+    @BindToRegistry("apiKeyAuthenticator")
+    public ApiKeyAuthenticator apiKeyAuthenticator(CamelContext ctx) {
+        init(ctx);
+        return authenticator();
+    }
+
     /** @return the Host / Origin / Content-Type guard of the client port (client-api.md §2.3, §2.4) */
     @BindToRegistry("requestGuard")
     public RequestGuard requestGuard(CamelContext ctx) {
@@ -344,6 +401,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         if (context == null) {
             context = ctx;
             props = new GatewayProperties(ctx);
+            SecretLogging.apply(props.bool(SecretLogging.UNSAFE_SETTING, false));
         }
     }
 
@@ -355,6 +413,24 @@ public class GatewayConfiguration implements CamelConfiguration {
             vertx = Vertx.vertx(new VertxOptions().setWorkerPoolSize(workers));
         }
         return vertx;
+    }
+
+    private synchronized Vertx guardedVertx() {
+        if (guardedVertx == null) {
+            HttpReadGuard guard = new HttpReadGuard(
+                    props.duration("gateway.http.header-read-timeout", Duration.ofSeconds(10)),
+                    props.duration("gateway.http.body-read-timeout", Duration.ofSeconds(30)),
+                    props.duration("gateway.http.idle-timeout", Duration.ofSeconds(60)), edgeErrors());
+            guardedVertx = new GuardedVertx((VertxInternal) vertx(), edgeErrors(), guard);
+        }
+        return guardedVertx;
+    }
+
+    private synchronized EdgeErrors edgeErrors() {
+        if (edgeErrors == null) {
+            edgeErrors = new EdgeErrors(clientApis(), props.integer("gateway.http.port", 8095));
+        }
+        return edgeErrors;
     }
 
     private synchronized ObjectMapper mapper() {
@@ -401,7 +477,7 @@ public class GatewayConfiguration implements CamelConfiguration {
     private ChatBackend ipcBackend(IpcSettings settings, boolean onSimulator) {
         LingmaIpcClient client = new LingmaIpcClient(vertx(), mapper(), settings,
                 IpcEndpointDiscovery.forSystem(settings, mapper()));
-        IpcChatBackend ipc = new IpcChatBackend(client, settings, new TokenEstimator(), onSimulator,
+        IpcChatBackend ipc = new IpcChatBackend(client, settings, estimator(), onSimulator,
                 toolEmulation()::contractFor);
         // one lost connection is one breaker failure, however many turns it ended (their failures are not counted)
         CircuitBreaker upstream = breaker();
@@ -471,9 +547,19 @@ public class GatewayConfiguration implements CamelConfiguration {
         return remoteSimulator;
     }
 
+    /** @return the one token estimator, bounded by {@code gateway.tokens.exact-count-chars} */
+    private synchronized TokenEstimator estimator() {
+        if (estimator == null) {
+            estimator = new TokenEstimator(props.integer("gateway.tokens.exact-count-chars",
+                    TokenEstimator.DEFAULT_EXACT_COUNT_CHARS));
+            estimator.preload();
+        }
+        return estimator;
+    }
+
     private synchronized ToolEmulation toolEmulation() {
         if (toolEmulation == null) {
-            toolEmulation = new ToolEmulation(ToolSettingsFactory.from(props), new TokenEstimator());
+            toolEmulation = new ToolEmulation(ToolSettingsFactory.from(props), estimator());
         }
         return toolEmulation;
     }
@@ -521,11 +607,12 @@ public class GatewayConfiguration implements CamelConfiguration {
 
     private synchronized ChatService chatService() {
         if (chatService == null) {
-            chatService = new ChatService(backend(), new TokenEstimator(), breaker(),
+            chatService = new ChatService(backend(), estimator(), breaker(),
                     props.duration("gateway.stream.commit-timeout", Duration.ofSeconds(10)),
                     props.duration("gateway.first-output-timeout", Duration.ofSeconds(120)),
                     props.duration("gateway.request-timeout", Duration.ofSeconds(600)), toolEmulation(),
-                    apiSettings().toolIdGenerator(), props.bool("gateway.remote.tool-text-fallback", true), drain);
+                    apiSettings().toolIdGenerator(), props.bool("gateway.remote.tool-text-fallback", true),
+                    props.bytes("gateway.http.max-response-bytes", 8L * 1024 * 1024), drain);
         }
         return chatService;
     }
@@ -556,6 +643,21 @@ public class GatewayConfiguration implements CamelConfiguration {
             responsesApi = new ResponsesApi(mapper(), apiSettings());
         }
         return responsesApi;
+    }
+
+    private synchronized ApiKeyAuthenticator authenticator() {
+        if (authenticator == null) {
+            String file = props.string("gateway.auth.keys-file", "");
+            ApiKeyStore keys = new ApiKeyStore(props.string("gateway.auth.api-keys", ""),
+                    file.isEmpty() ? null : Path.of(file), props.integer("gateway.auth.requests-per-minute", 0));
+            if (!file.isEmpty()) {
+                keys.watch(context.getExecutorServiceManager().newSingleThreadScheduledExecutor(this, "api-keys-file"),
+                        props.duration("gateway.auth.keys-file-check-interval", Duration.ofSeconds(5)));
+            }
+            authenticator = new ApiKeyAuthenticator(keys, new KeyRateLimiter(),
+                    props.string("gateway.auth.admin-token", ""), props.string("gateway.auth.metrics-token", ""));
+        }
+        return authenticator;
     }
 
     private synchronized ClientApis clientApis() {

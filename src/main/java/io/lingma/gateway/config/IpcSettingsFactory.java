@@ -57,6 +57,7 @@ final class IpcSettingsFactory {
                 .fileUriScheme(props.string("gateway.ipc.file-uri-scheme", d.fileUriScheme()))
                 .reconnectBackoffMin(props.duration("gateway.ipc.reconnect-backoff-min", d.reconnectBackoffMin()))
                 .reconnectBackoffMax(props.duration("gateway.ipc.reconnect-backoff-max", d.reconnectBackoffMax()))
+                .maxBufferedBytes(props.bytes("gateway.stream.max-buffered-bytes", d.maxBufferedBytes()))
                 .sessionCacheEnabled(props.bool("gateway.session-cache.enabled", d.sessionCacheEnabled()))
                 .sessionCacheMaxEntries(props.integer("gateway.session-cache.max-entries",
                         d.sessionCacheMaxEntries()))

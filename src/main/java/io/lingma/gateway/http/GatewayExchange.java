@@ -9,12 +9,16 @@ public final class GatewayExchange {
     public static final String REQUEST_CONTEXT = "gatewayRequestContext";
     /** The Vert.x {@code HttpServerResponse}, captured early because EIPs may replace the message. */
     public static final String HTTP_RESPONSE = "gatewayHttpResponse";
+    /** The Vert.x {@code HttpVersion} of the request (HTTP/1.0 streams are close-delimited). */
+    public static final String HTTP_VERSION = "gatewayHttpVersion";
     /** The normalised {@link io.lingma.gateway.chat.ChatTurn}. */
     public static final String TURN = "gatewayTurn";
     /** The {@link io.lingma.gateway.chat.ResolvedModel} the turn runs on. */
     public static final String MODEL = "gatewayModel";
     /** Set to true once a client disconnect was seen. */
     public static final String CLIENT_GONE = "gatewayClientGone";
+    /** The caller's {@link io.lingma.gateway.auth.ApiKey}, set by the {@code authenticate} step. */
+    public static final String API_KEY = "gatewayApiKey";
 
     private GatewayExchange() {
     }

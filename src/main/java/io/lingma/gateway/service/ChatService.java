@@ -14,6 +14,7 @@ import io.lingma.gateway.chat.ChatResult;
 import io.lingma.gateway.chat.ChatTurn;
 import io.lingma.gateway.chat.ResolvedModel;
 import io.lingma.gateway.chat.TokenEstimator;
+import io.lingma.gateway.chat.TurnEventQueue;
 import io.lingma.gateway.chat.UpstreamTurn;
 import io.lingma.gateway.error.ErrorKind;
 import io.lingma.gateway.error.GatewayException;
@@ -43,6 +44,7 @@ public class ChatService {
     private final ToolEmulation tools;
     private final ApiSettings.ToolIdGenerator toolIds;
     private final boolean toolTextFallback;
+    private final long maxResponseChars;
     private final Drain drain;
 
     /**
@@ -57,12 +59,16 @@ public class ChatService {
      * @param toolIds            how tool-call ids are made ({@code gateway.tools.id-generator})
      * @param toolTextFallback   {@code gateway.remote.tool-text-fallback}: parse the text for calls when a native
      *                           upstream returned none
+     * @param maxResponseChars   {@code gateway.http.max-response-bytes} (default 8 MiB): characters of content a
+     *                           non-streamed answer may have; a longer one is abandoned with a 502 (it would be
+     *                           held whole, several times over, until the client has read it)
      * @param drain              the shutdown state: its deadline ends responses still running (503 before the
      *                           commit, a terminal error event after it)
      */
     public ChatService(ChatBackend backend, TokenEstimator estimator, CircuitBreaker breaker, Duration commitTimeout,
                        Duration firstOutputTimeout, Duration requestTimeout, ToolEmulation tools,
-                       ApiSettings.ToolIdGenerator toolIds, boolean toolTextFallback, Drain drain) {
+                       ApiSettings.ToolIdGenerator toolIds, boolean toolTextFallback, long maxResponseChars,
+                       Drain drain) {
         this.backend = backend;
         this.estimator = estimator;
         this.breaker = breaker;
@@ -72,6 +78,7 @@ public class ChatService {
         this.tools = tools;
         this.toolIds = toolIds;
         this.toolTextFallback = toolTextFallback;
+        this.maxResponseChars = maxResponseChars;
         this.drain = drain;
     }
 
@@ -163,12 +170,14 @@ public class ChatService {
      *
      * @param turn the opened turn
      * @return the completed result
-     * @throws GatewayException the upstream failure (status per client-api.md §2.8), or 504 when no output arrived
-     *                          within the first-output timeout or the request timeout elapsed
+     * @throws GatewayException the upstream failure (status per client-api.md §2.8), 504 when no output arrived
+     *                          within the first-output timeout or the request timeout elapsed, 502 when the answer
+     *                          grew past {@code gateway.http.max-response-bytes}
      */
     public ChatResult collect(OpenedTurn turn) {
         ResultAggregator agg = new ResultAggregator(turn::promptTokenEstimate, estimator);
         TurnClock clock = clock();
+        long chars = 0;
         try (turn) {
             while (true) {
                 ChatEvent e = turn.next(clock.nextWait(producing(agg, turn), Duration.ofSeconds(1)));
@@ -186,6 +195,14 @@ public class ChatService {
                 }
                 if (e instanceof ChatEvent.Finish f) {
                     return agg.result(f.reason(), turn.model());
+                }
+                chars += TurnEventQueue.size(e);
+                if (chars > maxResponseChars) {
+                    turn.cancel("answer too large for a non-streamed response");
+                    // not counted on the breaker: Lingma is fine, the answer just does not fit one body
+                    throw new GatewayException(ErrorKind.UPSTREAM_ERROR, "the answer is larger than this gateway "
+                            + "returns in one response (gateway.http.max-response-bytes = " + maxResponseChars
+                            + "); request it with \"stream\": true");
                 }
                 agg.add(e);
             }
@@ -259,14 +276,15 @@ public class ChatService {
      * @return estimated tokens, at least 1
      */
     public long promptTokens(ChatTurn turn) {
-        String text = backend.upstreamPromptText(turn);
+        CharSequence text = backend.upstreamPromptText(turn);
         if (text == null) {
             StringBuilder sb = new StringBuilder(turn.system());
             for (ChatMessage m : turn.messages()) {
                 sb.append('\n').append(m.flatText());
                 m.toolCalls().forEach(c -> sb.append(c.name()).append(c.arguments()));
             }
-            text = sb.toString();
+            // counted from the builder: no copy of a huge prompt
+            text = sb;
         }
         return Math.max(1, estimator.estimate(text));
     }

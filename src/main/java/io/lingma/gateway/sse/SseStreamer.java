@@ -14,7 +14,9 @@ import io.lingma.gateway.service.ChatService;
 import io.lingma.gateway.service.ClientApis;
 import io.lingma.gateway.service.OpenedTurn;
 import io.lingma.gateway.service.ResultAggregator;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,12 +67,13 @@ public class SseStreamer {
         HttpServerResponse response = exchange.getProperty(GatewayExchange.HTTP_RESPONSE, HttpServerResponse.class);
         ClientConnection client = HttpLifecycle.connection(exchange);
         ApiProtocol protocol = turn.request().protocol();
+        boolean closeDelimited = exchange.getProperty(GatewayExchange.HTTP_VERSION) == HttpVersion.HTTP_1_0;
         StreamEncoder encoder = null;
         try (turn) {
             encoder = apis.get(protocol).streamEncoder(turn.request(), turn.model(), turn::promptTokenEstimate);
             ResultAggregator agg = new ResultAggregator(turn::promptTokenEstimate, chat.estimator());
             ChatService.TurnClock clock = chat.clock();
-            commit(response, exchange, protocol, turn);
+            commit(response, exchange, protocol, turn, closeDelimited);
             write(response, client, encoder.start());
             while (!client.gone()) {
                 ChatEvent e = turn.next(clock.nextWait(ChatService.producing(agg, turn), keepAliveInterval));
@@ -119,15 +122,31 @@ public class SseStreamer {
                     LOG.debug("could not end the response", e);
                 }
             }
+            if (closeDelimited && !response.closed()) {
+                // the end of a close-delimited body is the end of the connection, even when the client asked
+                // for keep-alive
+                response.close();
+            }
         }
     }
 
-    private void commit(HttpServerResponse response, Exchange exchange, ApiProtocol protocol, OpenedTurn turn) {
+    /**
+     * Sends the status and headers. HTTP/1.1 streams are chunked; HTTP/1.0 has no chunked encoding, so its stream
+     * is close-delimited (RFC 1945 §7.2.2: no Content-Length, {@code Connection: close}, the body ends with the
+     * connection) — which nginx's default {@code proxy_pass} (HTTP/1.0) relays as it arrives.
+     */
+    private void commit(HttpServerResponse response, Exchange exchange, ApiProtocol protocol, OpenedTurn turn,
+                        boolean closeDelimited) {
         response.setStatusCode(200);
-        response.setChunked(true);
         response.putHeader("Content-Type", "text/event-stream; charset=utf-8");
         response.putHeader("Cache-Control", "no-cache, no-transform");
-        response.putHeader("Connection", "keep-alive");
+        if (closeDelimited) {
+            // runs after Vert.x chose the Connection header, which says keep-alive when an HTTP/1.0 client asked
+            response.headersEndHandler(v -> response.headers().set("Connection", "close"));
+        } else {
+            response.setChunked(true);
+            response.putHeader("Connection", "keep-alive");
+        }
         response.putHeader("X-Accel-Buffering", "no");
         response.putHeader("X-Lingma-Model", turn.model().key().isEmpty() ? "lingma" : turn.model().key());
         String requestId = exchange.getIn().getHeader("x-request-id", String.class);
@@ -137,7 +156,13 @@ public class SseStreamer {
                 response.putHeader("request-id", requestId);
             }
         }
-        response.writeHead();
+        if (closeDelimited) {
+            // writeHead() insists on a length or chunking; an empty first write sends the head of a
+            // close-delimited body
+            response.write(Buffer.buffer());
+        } else {
+            response.writeHead();
+        }
     }
 
     private void write(HttpServerResponse response, ClientConnection client, List<SseFrame> frames)

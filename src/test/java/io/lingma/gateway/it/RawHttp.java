@@ -82,6 +82,15 @@ final class RawHttp {
 
     /** A whole response read off the wire: status, headers (lower-case names) and the de-chunked body. */
     record Response(int status, Map<String, String> headers, String body) {
+
+        /** @return the body parsed as JSON (an assertion error when it is not JSON) */
+        com.fasterxml.jackson.databind.JsonNode json() {
+            try {
+                return SseClient.JSON.readTree(body);
+            } catch (Exception e) {
+                throw new AssertionError("not JSON: " + body, e);
+            }
+        }
     }
 
     /**
@@ -112,6 +121,68 @@ final class RawHttp {
                 + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length, body);
     }
 
+    /**
+     * Reads one response framed by its Content-Length off {@code in}, leaving the connection open (keep-alive).
+     *
+     * @return the response
+     */
+    static Response readFramed(InputStream in) throws Exception {
+        String text = readHead(in);
+        Map<String, String> headers = headers(text.substring(0, text.length() - 4));
+        byte[] body = in.readNBytes(Integer.parseInt(headers.get("content-length")));
+        return new Response(status(text), headers, new String(body, StandardCharsets.UTF_8));
+    }
+
+    /** @return the status line and headers up to the blank line, read byte by byte (nothing of the body) */
+    static String readHead(InputStream in) throws Exception {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IllegalStateException("connection closed inside the head: " + head);
+            }
+            head.write(b);
+        }
+        return head.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * Reads one response off a kept-alive connection: head, then a body framed by {@code Content-Length} or chunked
+     * (no body when it has neither).
+     *
+     * @return the response, or null when the connection closed before its first byte
+     */
+    static Response readResponse(InputStream in) throws Exception {
+        int first = in.read();
+        if (first < 0) {
+            return null;
+        }
+        String text = (char) first + readHead(in);
+        Map<String, String> headers = headers(text.substring(0, text.length() - 4));
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
+            for (int size = chunkSize(in); size > 0; size = chunkSize(in)) {
+                body.write(in.readNBytes(size));
+                in.readNBytes(2);
+            }
+            in.readNBytes(2);
+        } else if (headers.containsKey("content-length")) {
+            body.write(in.readNBytes(Integer.parseInt(headers.get("content-length"))));
+        }
+        return new Response(status(text), headers, body.toString(StandardCharsets.UTF_8));
+    }
+
+    private static int chunkSize(InputStream in) throws Exception {
+        StringBuilder line = new StringBuilder();
+        int b;
+        while ((b = in.read()) >= 0 && b != '\n') {
+            if (b != '\r') {
+                line.append((char) b);
+            }
+        }
+        return Integer.parseInt(line.toString().split(";")[0].trim(), 16);
+    }
+
     private static Response read(InputStream in) throws Exception {
         byte[] all = in.readAllBytes();
         String text = new String(all, StandardCharsets.ISO_8859_1);
@@ -119,22 +190,32 @@ final class RawHttp {
         if (split < 0) {
             throw new IllegalStateException("incomplete response: " + text);
         }
-        String[] lines = text.substring(0, split).split("\r\n");
-        int status = Integer.parseInt(lines[0].split(" ")[1]);
+        Map<String, String> headers = headers(text.substring(0, split));
+        byte[] rest = java.util.Arrays.copyOfRange(all, split + 4, all.length);
+        if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
+            rest = dechunk(rest);
+        }
+        return new Response(status(text), headers, new String(rest, StandardCharsets.UTF_8));
+    }
+
+    private static int status(String head) {
+        return Integer.parseInt(head.substring(0, head.indexOf("\r\n")).split(" ")[1]);
+    }
+
+    /** @return the header fields of a response head (status line first), names in lower case */
+    private static Map<String, String> headers(String head) {
+        String[] lines = head.split("\r\n");
         Map<String, String> headers = new LinkedHashMap<>();
         for (int i = 1; i < lines.length; i++) {
             int colon = lines[i].indexOf(':');
             headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
                     lines[i].substring(colon + 1).trim());
         }
-        byte[] rest = java.util.Arrays.copyOfRange(all, split + 4, all.length);
-        if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
-            rest = dechunk(rest);
-        }
-        return new Response(status, headers, new String(rest, StandardCharsets.UTF_8));
+        return headers;
     }
 
-    private static byte[] dechunk(byte[] raw) {
+    /** @return the payload of a chunked body (up to its last chunk) */
+    static byte[] dechunk(byte[] raw) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int pos = 0;
         while (pos < raw.length) {

@@ -13,7 +13,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.io.ByteArrayOutputStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -24,6 +23,8 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.regex.Pattern;
 
+import static io.lingma.gateway.it.RawExchange.bytes;
+import static io.lingma.gateway.it.RawExchange.concat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -42,7 +43,7 @@ class RequestEdgeTest {
     private static final List<String> POST_PATHS = List.of("/v1/chat/completions", "/api/v1/chat/completions",
             "/v1/responses", "/responses", "/api/v1/responses", "/v1/messages", "/v1/messages/count_tokens");
     /** Java class, package or Jackson feature names a client must never see. */
-    private static final Pattern JAVA_NAME = Pattern.compile(
+    static final Pattern JAVA_NAME = Pattern.compile(
             "[a-z]+\\.[a-z]+\\.[A-Z]|Exception|\\bcom\\.|\\bjava\\.|\\bio\\.|Jackson|StreamRead|JsonRead|"
                     + "REDACTED|VALUE_STRING|START_OBJECT|`");
     private static final String CHAT = """
@@ -237,23 +238,11 @@ class RequestEdgeTest {
         return accessLog.stream().filter(l -> l.endsWith("request_id=" + requestId)).findFirst().orElse(null);
     }
 
-    private static JsonNode json(String text) {
+    static JsonNode json(String text) {
         try {
             return SseClient.JSON.readTree(text);
         } catch (Exception e) {
             throw new AssertionError("not JSON: " + text, e);
         }
-    }
-
-    private static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static byte[] concat(byte[]... parts) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (byte[] p : parts) {
-            out.writeBytes(p);
-        }
-        return out.toByteArray();
     }
 }

@@ -49,7 +49,8 @@ public final class AnthropicMessagesApi extends AbstractClientApi {
      *
      * @throws GatewayException 400 {@code no user or assistant messages found}, {@code no user message found in
      *                          request}, {@code tool 'X' is not allowed}, {@code tool_choice names unknown tool 'X'},
-     *                          {@code could not load image: …}
+     *                          {@code could not load image: …}, and a field of the wrong type, range or missing
+     *                          ({@link io.lingma.gateway.api.Fields})
      */
     @Override
     protected ChatTurn normalize(ObjectNode body, RequestContext ctx) {

@@ -7,6 +7,8 @@ import io.lingma.gateway.api.ApiSettings;
 import io.lingma.gateway.api.ContentExtractor;
 import io.lingma.gateway.api.ExtractedContent;
 import io.lingma.gateway.api.Fields;
+import io.lingma.gateway.api.Fields.Field;
+import io.lingma.gateway.api.Fields.Type;
 import io.lingma.gateway.api.ReasoningEfforts;
 import io.lingma.gateway.api.RequestContext;
 import io.lingma.gateway.api.ToolChoices;
@@ -18,8 +20,6 @@ import io.lingma.gateway.chat.ChatTurn;
 import io.lingma.gateway.chat.ToolCall;
 import io.lingma.gateway.chat.ToolChoice;
 import io.lingma.gateway.chat.ToolDefinition;
-import io.lingma.gateway.error.ErrorKind;
-import io.lingma.gateway.error.GatewayException;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -56,51 +56,52 @@ final class AnthropicMessagesNormalizer {
 
     ChatTurn normalize(ObjectNode body, RequestContext ctx) {
         ApiSettings settings = ctx.settings();
+        Field root = Fields.root(body, Fields.Style.ANTHROPIC);
         List<String> midSystem = new ArrayList<>();
-        List<ChatMessage> messages = messages(body.get("messages"), midSystem);
+        List<ChatMessage> messages = messages(root.get("messages"), midSystem);
         Turns.requireUsable(messages);
-        String system = extractor.extract(body.get("system")).text();
+        String system = extractor.extract(root.get("system")).text();
         // role "system" messages (Claude Code's mid-conversation system beta) are hoisted, not lost
         system = Turns.join(system, String.join("\n\n", midSystem), "\n\n");
 
         Set<String> hosted = new HashSet<>();
-        List<ToolDefinition> tools = ToolChoices.allowed(tools(body.get("tools"), hosted), settings.toolsAllowlist());
-        JsonNode choiceNode = body.get("tool_choice");
-        ToolChoice choice = ToolChoices.parse(choiceNode);
+        List<ToolDefinition> tools = ToolChoices.allowed(tools(root.get("tools"), hosted), settings.toolsAllowlist());
+        Field choiceField = root.get("tool_choice").expect(Type.STRING, Type.OBJECT);
+        ToolChoice choice = ToolChoices.parse(choiceField.node());
         if (choice.mode() == ToolChoice.Mode.TOOL && hosted.contains(choice.name())) {
             // a hosted web-search tool is never passed to the model (§6.4), so forcing it cannot be honoured
             choice = ToolChoice.AUTO;
         }
         choice = ToolChoices.resolve(choice, tools, settings.toolsAllowlist());
-        boolean parallel = choiceNode == null || !Fields.isTrue(choiceNode.get("disable_parallel_tool_use"));
+        boolean parallel = !choiceField.get("disable_parallel_tool_use").flag(false);
 
-        Integer maxTokens = Fields.integer(body.get("max_tokens"));
-        String user = Fields.text(body.path("metadata").get("user_id"));
-        return new ChatTurn(ctx.requestId(), ApiProtocol.ANTHROPIC_MESSAGES, Fields.text(body.get("model")), system,
+        // not required (§6.1); 0 means "not set"
+        Integer maxTokens = root.get("max_tokens").integer(0);
+        String user = root.get("metadata").expect(Type.OBJECT).get("user_id").string();
+        Field thinking = root.get("thinking").expect(Type.OBJECT);
+        Field outputConfig = root.get("output_config").expect(Type.OBJECT);
+        return new ChatTurn(ctx.requestId(), ApiProtocol.ANTHROPIC_MESSAGES, root.get("model").string(), system,
                 messages, tools, choice, parallel,
-                ReasoningEfforts.fromAnthropic(body.get("thinking"), body.get("output_config")),
-                Fields.isTrue(body.get("stream")), false, Fields.number(body.get("temperature")),
-                maxTokens != null && maxTokens > 0 ? maxTokens : null, Fields.strings(body.get("stop_sequences")),
+                ReasoningEfforts.fromAnthropic(thinking.node(), outputConfig.node()),
+                root.get("stream").flag(false), false, root.get("temperature").number(),
+                maxTokens != null && maxTokens > 0 ? maxTokens : null, root.get("stop_sequences").strings(),
                 user == null || user.isBlank() ? null : user, ctx.apiKeyScope());
     }
 
-    private List<ChatMessage> messages(JsonNode node, List<String> midSystem) {
+    private List<ChatMessage> messages(Field node, List<String> midSystem) {
         List<ChatMessage> out = new ArrayList<>();
-        if (node == null || node.isNull()) {
+        if (node.expect(Type.ARRAY).isAbsent()) {
             return out;
         }
-        if (!node.isArray()) {
-            throw new GatewayException(ErrorKind.INVALID_REQUEST, "'messages' must be an array", "messages", null,
-                    null);
-        }
         Map<String, String> callNames = new HashMap<>();
-        for (JsonNode message : node) {
-            if (!message.isObject()) {
+        for (Field message : node.items()) {
+            if (message.is(Type.STRING)) {
+                // a bare string is no message: dropped like an unknown role (§9.4)
                 continue;
             }
-            String role = Fields.text(message.get("role"));
-            role = role == null ? "" : role.trim().toLowerCase(Locale.ROOT);
-            JsonNode content = message.get("content");
+            message.require(Type.OBJECT);
+            String role = message.get("role").require(Type.STRING).node().textValue().trim().toLowerCase(Locale.ROOT);
+            Field content = message.get("content");
             switch (role) {
                 case "user" -> user(content, callNames, out);
                 case "assistant" -> assistant(content, callNames, out);
@@ -118,7 +119,7 @@ final class AnthropicMessagesNormalizer {
         return out;
     }
 
-    private void user(JsonNode content, Map<String, String> callNames, List<ChatMessage> out) {
+    private void user(Field content, Map<String, String> callNames, List<ChatMessage> out) {
         Blocks blocks = blocks(content, callNames, true);
         if (!blocks.calls.isEmpty()) {
             // a tool_use inside a user turn (mixed history) still belongs to the assistant side, before its results
@@ -133,7 +134,7 @@ final class AnthropicMessagesNormalizer {
         }
     }
 
-    private void assistant(JsonNode content, Map<String, String> callNames, List<ChatMessage> out) {
+    private void assistant(Field content, Map<String, String> callNames, List<ChatMessage> out) {
         Blocks blocks = blocks(content, callNames, false);
         String text = blocks.pieces.result().text();
         if (!text.isEmpty() || !blocks.calls.isEmpty()) {
@@ -146,24 +147,22 @@ final class AnthropicMessagesNormalizer {
     private record Blocks(ContentExtractor.Pieces pieces, List<ToolCall> calls, List<ChatMessage> results) {
     }
 
-    private Blocks blocks(JsonNode content, Map<String, String> callNames, boolean user) {
+    private Blocks blocks(Field content, Map<String, String> callNames, boolean user) {
         Blocks blocks = new Blocks(new ContentExtractor.Pieces(), new ArrayList<>(), new ArrayList<>());
-        if (content == null || !content.isArray()) {
+        if (!content.is(Type.ARRAY)) {
             extractor.collect(content, blocks.pieces);
             return blocks;
         }
-        for (JsonNode block : content) {
-            String type = block.path("type").asText("");
+        for (Field block : content.items()) {
+            String type = block.require(Type.STRING, Type.OBJECT).node().path("type").asText("");
             switch (type) {
                 case "tool_use" -> {
-                    String name = Fields.text(block.get("name"));
-                    if (name != null && !name.isBlank()) {
-                        String id = Fields.text(block.get("id"));
-                        ToolCall call = new ToolCall(id == null || id.isBlank() ? name : id, name,
-                                json.arguments(block.get("input")));
-                        callNames.put(call.id(), name);
-                        blocks.calls.add(call);
-                    }
+                    String name = block.get("name").requiredText();
+                    String id = block.get("id").string();
+                    ToolCall call = new ToolCall(id == null || id.isBlank() ? name : id, name,
+                            json.arguments(block.get("input").node()));
+                    callNames.put(call.id(), name);
+                    blocks.calls.add(call);
                 }
                 case "tool_result" -> {
                     ChatMessage result = toolResult(block, callNames);
@@ -173,7 +172,7 @@ final class AnthropicMessagesNormalizer {
                 }
                 default -> {
                     // assistant turns contribute their text only (images, thinking, server tools are skipped)
-                    if (user || "text".equals(type) || (block.isTextual())) {
+                    if (user || "text".equals(type) || block.is(Type.STRING)) {
                         extractor.collect(block, blocks.pieces);
                     }
                 }
@@ -182,8 +181,8 @@ final class AnthropicMessagesNormalizer {
         return blocks;
     }
 
-    private ChatMessage toolResult(JsonNode block, Map<String, String> callNames) {
-        String id = Fields.text(block.get("tool_use_id"));
+    private ChatMessage toolResult(Field block, Map<String, String> callNames) {
+        String id = block.get("tool_use_id").string();
         if (id == null || id.isBlank()) {
             return null;
         }
@@ -194,7 +193,7 @@ final class AnthropicMessagesNormalizer {
             text = Turns.EMPTY_RESULT;
             flat = Turns.EMPTY_RESULT;
         }
-        boolean error = Fields.isTrue(block.get("is_error"));
+        boolean error = block.get("is_error").flag(false);
         if (error) {
             text = "Error: " + text;
             flat = "Error: " + flat;
@@ -202,28 +201,24 @@ final class AnthropicMessagesNormalizer {
         return new ChatMessage(ChatRole.TOOL, text, flat, content.images(), id, callNames.get(id), error, List.of());
     }
 
-    private List<ToolDefinition> tools(JsonNode node, Set<String> hosted) {
+    private List<ToolDefinition> tools(Field node, Set<String> hosted) {
         List<ToolDefinition> out = new ArrayList<>();
-        if (node == null || !node.isArray()) {
-            return out;
-        }
-        for (JsonNode item : node) {
-            String name = Fields.text(item.get("name"));
-            if (name == null || name.isBlank()) {
-                continue;
-            }
-            String type = item.path("type").asText("");
+        for (Field item : node.expect(Type.ARRAY).items()) {
+            String name = item.require(Type.OBJECT).get("name").requiredText();
+            String type = item.get("type").string("");
             if (type.startsWith("web_search_")) {
                 hosted.add(name);
                 continue;
             }
-            JsonNode schema = item.get("input_schema");
-            if (schema == null || !schema.isObject()) {
+            Field schemaField = item.get("input_schema").expect(Type.OBJECT);
+            JsonNode schema = schemaField.isAbsent() ? null : schemaField.node();
+            if (schema == null) {
                 // hosted client tools (bash_*, text_editor_*) arrive without a schema; give the model one (§10.2)
                 schema = type.startsWith("bash_") ? json.tryParse(BASH_SCHEMA)
                         : type.startsWith("text_editor_") ? json.tryParse(TEXT_EDITOR_SCHEMA) : null;
             }
-            out.add(new ToolDefinition(name.trim(), item.path("description").asText(""), schema));
+            String description = item.get("description").string("");
+            out.add(new ToolDefinition(name, description, schema));
         }
         return out;
     }

@@ -55,7 +55,8 @@ public final class OpenAiChatApi extends AbstractClientApi {
      *
      * @throws GatewayException 400 {@code n > 1 is not supported}, {@code no user or assistant messages found},
      *                          {@code no user message found in request}, {@code tool 'X' is not allowed},
-     *                          {@code tool_choice names unknown tool 'X'}, {@code could not load image: …}
+     *                          {@code tool_choice names unknown tool 'X'}, {@code could not load image: …}, and a
+     *                          field of the wrong type, range or missing ({@link io.lingma.gateway.api.Fields})
      */
     @Override
     protected ChatTurn normalize(ObjectNode body, RequestContext ctx) {

@@ -7,6 +7,8 @@ import io.lingma.gateway.api.ApiSettings;
 import io.lingma.gateway.api.ContentExtractor;
 import io.lingma.gateway.api.ExtractedContent;
 import io.lingma.gateway.api.Fields;
+import io.lingma.gateway.api.Fields.Field;
+import io.lingma.gateway.api.Fields.Type;
 import io.lingma.gateway.api.ReasoningEfforts;
 import io.lingma.gateway.api.RequestContext;
 import io.lingma.gateway.api.ToolChoices;
@@ -43,74 +45,78 @@ final class OpenAiChatNormalizer {
 
     ChatTurn normalize(ObjectNode body, RequestContext ctx) {
         ApiSettings settings = ctx.settings();
-        Integer n = Fields.integer(body.get("n"));
+        Field root = Fields.root(body, Fields.Style.OPENAI);
+        Integer n = root.get("n").integer(0);
         if (n != null && n > 1) {
             throw new GatewayException(ErrorKind.INVALID_REQUEST, "n > 1 is not supported", "n", null, null);
         }
 
         List<String> systemParts = new ArrayList<>();
-        List<ChatMessage> messages = messages(body.get("messages"), systemParts);
+        List<ChatMessage> messages = messages(root.get("messages"), systemParts);
         Turns.requireUsable(messages);
         String system = String.join("\n\n", systemParts);
-        if (settings.responseFormatHint() && jsonResponseFormat(body.get("response_format"))) {
+        Field format = root.get("response_format").expect(Type.OBJECT);
+        if (settings.responseFormatHint() && jsonResponseFormat(format.node())) {
             system = Turns.join(system, Turns.JSON_FORMAT_HINT, "\n\n");
         }
 
-        List<ToolDefinition> tools = tools(body.get("tools"));
+        List<ToolDefinition> tools = tools(root.get("tools"));
+        List<ToolDefinition> functions = tools(root.get("functions"));
         if (tools.isEmpty()) {
-            tools = tools(body.get("functions"));
+            tools = functions;
         }
         tools = ToolChoices.allowed(tools, settings.toolsAllowlist());
-        JsonNode choiceNode = body.get("tool_choice");
-        if (choiceNode == null || choiceNode.isNull()) {
-            choiceNode = body.get("function_call");
+        Field choiceField = root.get("tool_choice").expect(Type.STRING, Type.OBJECT);
+        if (choiceField.isAbsent()) {
+            choiceField = root.get("function_call").expect(Type.STRING, Type.OBJECT);
         }
-        ToolChoice choice = ToolChoices.resolve(ToolChoices.parse(choiceNode), tools, settings.toolsAllowlist());
+        ToolChoice choice = ToolChoices.resolve(ToolChoices.parse(choiceField.node()), tools,
+                settings.toolsAllowlist());
 
-        Integer maxTokens = positive(Fields.integer(body.get("max_tokens")));
-        Integer maxCompletion = positive(Fields.integer(body.get("max_completion_tokens")));
-        boolean stream = Fields.isTrue(body.get("stream"));
-        return new ChatTurn(ctx.requestId(), ApiProtocol.OPENAI_CHAT, Fields.text(body.get("model")), system,
-                messages, tools, choice, !Fields.isFalse(body.get("parallel_tool_calls")),
-                ReasoningEfforts.fromOpenAi(body.get("reasoning_effort")), stream,
-                Fields.isTrue(body.path("stream_options").get("include_usage")),
-                Fields.number(body.get("temperature")), maxCompletion != null ? maxCompletion : maxTokens,
-                Fields.strings(body.get("stop")), blankToNull(Fields.text(body.get("user"))), ctx.apiKeyScope());
+        // 0 means "not set" (§4.1: max_completion_tokens wins only when > 0)
+        Integer maxTokens = positive(root.get("max_tokens").integer(0));
+        Integer maxCompletion = positive(root.get("max_completion_tokens").integer(0));
+        boolean stream = root.get("stream").flag(false);
+        Field streamOptions = root.get("stream_options").expect(Type.OBJECT);
+        return new ChatTurn(ctx.requestId(), ApiProtocol.OPENAI_CHAT, root.get("model").string(), system,
+                messages, tools, choice, root.get("parallel_tool_calls").flag(true),
+                ReasoningEfforts.normalize(root.get("reasoning_effort").string()), stream,
+                streamOptions.get("include_usage").flag(false), root.get("temperature").number(),
+                maxCompletion != null ? maxCompletion : maxTokens, root.get("stop").strings(),
+                blankToNull(root.get("user").string()), ctx.apiKeyScope());
     }
 
-    private List<ChatMessage> messages(JsonNode node, List<String> systemParts) {
+    private List<ChatMessage> messages(Field node, List<String> systemParts) {
         List<ChatMessage> out = new ArrayList<>();
-        if (node == null || node.isNull()) {
+        if (node.expect(Type.ARRAY).isAbsent()) {
             return out;
-        }
-        if (!node.isArray()) {
-            throw new GatewayException(ErrorKind.INVALID_REQUEST, "'messages' must be an array", "messages", null,
-                    null);
         }
         Map<String, String> callNames = new HashMap<>();
         List<ToolCall> unanswered = new ArrayList<>();
-        for (JsonNode message : node) {
-            if (!message.isObject()) {
+        for (Field message : node.items()) {
+            if (message.is(Type.STRING)) {
+                // a bare string is no message: dropped like an unknown role (§9.3)
                 continue;
             }
-            String role = Fields.text(message.get("role"));
-            role = role == null ? "" : role.trim().toLowerCase(Locale.ROOT);
+            message.require(Type.OBJECT);
+            String role = message.get("role").require(Type.STRING).node().textValue().trim().toLowerCase(Locale.ROOT);
+            Field contentField = message.get("content");
             switch (role) {
                 case "system", "developer" -> {
-                    String text = extractor.extract(message.get("content")).text();
+                    String text = extractor.extract(contentField).text();
                     if (!text.isEmpty()) {
                         systemParts.add(text);
                     }
                 }
                 case "user" -> {
-                    ExtractedContent content = extractor.extract(message.get("content"));
+                    ExtractedContent content = extractor.extract(contentField);
                     if (!content.isEmpty()) {
                         out.add(new ChatMessage(ChatRole.USER, content.text(), content.flatText(), content.images(),
                                 null, null, false, List.of()));
                     }
                 }
                 case "assistant" -> {
-                    ExtractedContent content = extractor.extract(message.get("content"));
+                    ExtractedContent content = extractor.extract(contentField);
                     List<ToolCall> calls = toolCalls(message);
                     for (ToolCall call : calls) {
                         callNames.put(call.id(), call.name());
@@ -122,16 +128,16 @@ final class OpenAiChatNormalizer {
                     }
                 }
                 case "tool" -> {
-                    String id = Fields.text(message.get("tool_call_id"));
+                    String id = message.get("tool_call_id").string();
                     if (id == null || id.isBlank()) {
                         continue;
                     }
                     unanswered.removeIf(call -> call.id().equals(id));
-                    String name = callNames.getOrDefault(id, blankToNull(Fields.text(message.get("name"))));
-                    out.add(toolResult(id, name, message.get("content")));
+                    String name = callNames.getOrDefault(id, blankToNull(message.get("name").string()));
+                    out.add(toolResult(id, name, contentField));
                 }
                 case "function" -> {
-                    String name = Fields.text(message.get("name"));
+                    String name = message.get("name").string();
                     if (name == null || name.isBlank()) {
                         continue;
                     }
@@ -143,7 +149,7 @@ final class OpenAiChatNormalizer {
                             break;
                         }
                     }
-                    out.add(toolResult(id, name, message.get("content")));
+                    out.add(toolResult(id, name, contentField));
                 }
                 default -> {
                     // unknown roles are dropped (§9.3)
@@ -153,8 +159,8 @@ final class OpenAiChatNormalizer {
         return out;
     }
 
-    private ChatMessage toolResult(String id, String name, JsonNode contentNode) {
-        ExtractedContent content = extractor.extract(contentNode);
+    private ChatMessage toolResult(String id, String name, Field contentField) {
+        ExtractedContent content = extractor.extract(contentField);
         String text = content.text();
         String flat = content.flatText();
         if (flat.isEmpty()) {
@@ -164,50 +170,45 @@ final class OpenAiChatNormalizer {
         return new ChatMessage(ChatRole.TOOL, text, flat, content.images(), id, name, false, List.of());
     }
 
-    private List<ToolCall> toolCalls(JsonNode message) {
+    private List<ToolCall> toolCalls(Field message) {
         List<ToolCall> calls = new ArrayList<>();
-        JsonNode toolCalls = message.get("tool_calls");
-        if (toolCalls != null && toolCalls.isArray()) {
-            for (JsonNode call : toolCalls) {
-                JsonNode function = call.path("function");
-                String name = Fields.text(function.get("name"));
-                if (name == null || name.isBlank()) {
-                    continue;
-                }
-                String id = Fields.text(call.get("id"));
-                calls.add(new ToolCall(id == null || id.isBlank() ? name : id, name,
-                        json.arguments(function.get("arguments"))));
+        for (Field call : message.get("tool_calls").expect(Type.ARRAY).items()) {
+            Field function = call.require(Type.OBJECT).get("function").require(Type.OBJECT);
+            String name = function.get("name").require(Type.STRING).node().textValue();
+            if (name.isBlank()) {
+                continue;
             }
+            String id = call.get("id").string();
+            calls.add(new ToolCall(id == null || id.isBlank() ? name : id, name,
+                    json.arguments(function.get("arguments").node())));
         }
-        JsonNode legacy = message.get("function_call");
-        if (legacy != null && legacy.isObject()) {
-            String name = Fields.text(legacy.get("name"));
-            if (name != null && !name.isBlank()) {
+        Field legacy = message.get("function_call").expect(Type.OBJECT);
+        if (!legacy.isAbsent()) {
+            String name = legacy.get("name").require(Type.STRING).node().textValue();
+            if (!name.isBlank()) {
                 // legacy calls have no id; the name doubles as one so a later "function" message can answer it
-                calls.add(new ToolCall(name, name, json.arguments(legacy.get("arguments"))));
+                calls.add(new ToolCall(name, name, json.arguments(legacy.get("arguments").node())));
             }
         }
         return calls;
     }
 
-    private static List<ToolDefinition> tools(JsonNode node) {
+    private static List<ToolDefinition> tools(Field node) {
         List<ToolDefinition> out = new ArrayList<>();
-        if (node == null || !node.isArray()) {
-            return out;
-        }
-        for (JsonNode item : node) {
-            JsonNode def = item.path("function").isObject() ? item.get("function")
-                    : "function".equals(item.path("type").asText()) || !item.has("type") ? item : null;
+        for (Field item : node.expect(Type.ARRAY).items()) {
+            item.require(Type.OBJECT);
+            Field nested = item.get("function").expect(Type.OBJECT);
+            String type = item.get("type").string();
+            Field def = !nested.isAbsent() ? nested : type == null || "function".equals(type) ? item : null;
             if (def == null) {
+                // other tool types (web_search, custom, …) are not function tools: dropped (§10.2)
                 continue;
             }
-            String name = Fields.text(def.get("name"));
-            if (name == null || name.isBlank()) {
-                continue;
-            }
-            JsonNode parameters = def.get("parameters");
-            out.add(new ToolDefinition(name.trim(), def.path("description").asText(""),
-                    parameters != null && parameters.isObject() ? parameters : null));
+            String name = def.get("name").requiredText();
+            Field parameters = def.get("parameters").expect(Type.OBJECT);
+            String description = def.get("description").string("");
+            out.add(new ToolDefinition(name, description,
+                    parameters.isAbsent() ? null : parameters.node()));
         }
         return out;
     }

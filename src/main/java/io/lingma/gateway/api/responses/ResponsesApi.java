@@ -64,7 +64,8 @@ public final class ResponsesApi extends AbstractClientApi {
      *                          {@code no usable input messages found}, {@code previous_response_id is not supported;
      *                          send the full conversation in input} (policy {@code reject}), {@code tool_choice forces
      *                          the unsupported tool type 'X'…}, {@code tool 'X' is not allowed},
-     *                          {@code tool_choice names unknown tool 'X'}, {@code could not load image: …}
+     *                          {@code tool_choice names unknown tool 'X'}, {@code could not load image: …}, and a
+     *                          field of the wrong type, range or missing ({@link io.lingma.gateway.api.Fields})
      */
     @Override
     protected ChatTurn normalize(ObjectNode body, RequestContext ctx) {

@@ -7,6 +7,8 @@ import io.lingma.gateway.api.ApiSettings;
 import io.lingma.gateway.api.ContentExtractor;
 import io.lingma.gateway.api.ExtractedContent;
 import io.lingma.gateway.api.Fields;
+import io.lingma.gateway.api.Fields.Field;
+import io.lingma.gateway.api.Fields.Type;
 import io.lingma.gateway.api.ReasoningEfforts;
 import io.lingma.gateway.api.RequestContext;
 import io.lingma.gateway.api.ToolChoices;
@@ -60,41 +62,44 @@ final class ResponsesNormalizer {
 
     Normalized normalize(ObjectNode body, RequestContext ctx) {
         ApiSettings settings = ctx.settings();
-        previousResponseId(body.get("previous_response_id"), settings, ctx.requestId());
+        Field root = Fields.root(body, Fields.Style.OPENAI);
+        previousResponseId(root.get("previous_response_id"), settings, ctx.requestId());
 
         List<String> systemParts = new ArrayList<>();
-        String instructions = extractor.extract(body.get("instructions")).text();
+        String instructions = extractor.extract(root.get("instructions")).text();
         if (!instructions.isEmpty()) {
             systemParts.add(instructions);
         }
-        List<JsonNode> toolLists = new ArrayList<>();
-        toolLists.add(body.get("tools"));
-        List<ChatMessage> messages = input(body.get("input"), systemParts, toolLists);
+        List<Field> toolLists = new ArrayList<>();
+        toolLists.add(root.get("tools"));
+        List<ChatMessage> messages = input(root.get("input"), systemParts, toolLists);
         String system = String.join("\n\n", systemParts);
-        if (settings.responseFormatHint() && jsonFormat(body.path("text").path("format"))) {
+        Field format = root.get("text").expect(Type.OBJECT).get("format").expect(Type.OBJECT);
+        if (settings.responseFormatHint() && jsonFormat(format.node())) {
             system = Turns.join(system, Turns.JSON_FORMAT_HINT, "\n\n");
         }
 
         ResponsesTools declared = ResponsesTools.read(json, toolLists);
         List<ToolDefinition> allowed = ToolChoices.allowed(declared.definitions(), settings.toolsAllowlist());
-        ToolChoice choice = ToolChoices.resolve(toolChoice(body.get("tool_choice"), declared), allowed,
+        ToolChoice choice = ToolChoices.resolve(toolChoice(root.get("tool_choice"), declared), allowed,
                 settings.toolsAllowlist());
 
-        Integer maxTokens = positive(Fields.integer(body.get("max_output_tokens")));
-        if (maxTokens == null) {
-            maxTokens = positive(Fields.integer(body.get("max_tokens")));
-        }
-        String user = Fields.text(body.get("user"));
-        ChatTurn turn = new ChatTurn(ctx.requestId(), ApiProtocol.OPENAI_RESPONSES, Fields.text(body.get("model")),
-                system, messages, allowed, choice, !Fields.isFalse(body.get("parallel_tool_calls")),
-                ReasoningEfforts.fromOpenAi(body.path("reasoning").get("effort")), Fields.isTrue(body.get("stream")),
-                false, Fields.number(body.get("temperature")), maxTokens, Fields.strings(body.get("stop")),
+        // 0 means "not set", as on chat completions (§4.1)
+        Integer maxTokens = positive(root.get("max_output_tokens").integer(0));
+        Integer legacyMax = positive(root.get("max_tokens").integer(0));
+        String user = root.get("user").string();
+        Field reasoning = root.get("reasoning").expect(Type.OBJECT);
+        ChatTurn turn = new ChatTurn(ctx.requestId(), ApiProtocol.OPENAI_RESPONSES, root.get("model").string(),
+                system, messages, allowed, choice, root.get("parallel_tool_calls").flag(true),
+                ReasoningEfforts.normalize(reasoning.get("effort").string()),
+                root.get("stream").flag(false), false, root.get("temperature").number(),
+                maxTokens != null ? maxTokens : legacyMax, root.get("stop").strings(),
                 user == null || user.isBlank() ? null : user, ctx.apiKeyScope());
         return new Normalized(turn, declared.retain(allowed));
     }
 
-    private static void previousResponseId(JsonNode node, ApiSettings settings, String requestId) {
-        String id = Fields.text(node);
+    private static void previousResponseId(Field field, ApiSettings settings, String requestId) {
+        String id = field.string();
         if (id == null || id.isBlank()) {
             return;
         }
@@ -106,25 +111,25 @@ final class ResponsesNormalizer {
         LOG.warn("request {}: previous_response_id ignored; the client must send the full conversation", requestId);
     }
 
-    private List<ChatMessage> input(JsonNode input, List<String> systemParts, List<JsonNode> toolLists) {
-        if (input == null || input.isNull() || input.isMissingNode()
-                || (input.isTextual() && input.textValue().isBlank())) {
+    private List<ChatMessage> input(Field input, List<String> systemParts, List<Field> toolLists) {
+        JsonNode node = input.node();
+        if (input.isAbsent() || (node.isTextual() && node.textValue().isBlank())) {
             throw new GatewayException(ErrorKind.INVALID_REQUEST, "input is required", "input", null, null);
         }
-        if (input.isTextual()) {
-            return List.of(ChatMessage.user(input.textValue().strip()));
+        if (node.isTextual()) {
+            return List.of(ChatMessage.user(node.textValue().strip()));
         }
-        JsonNode items;
-        if (input.isArray()) {
-            items = input;
-        } else if (input.isObject()) {
-            items = json.mapper().createArrayNode().add(input);
+        List<Field> items;
+        if (node.isArray()) {
+            items = input.items();
+        } else if (node.isObject()) {
+            items = List.of(input);
         } else {
             throw new GatewayException(ErrorKind.INVALID_REQUEST, "unsupported input format", "input", null, null);
         }
         List<ChatMessage> out = new ArrayList<>();
         Map<String, String> callNames = new HashMap<>();
-        for (JsonNode item : items) {
+        for (Field item : items) {
             item(item, out, systemParts, toolLists, callNames);
         }
         if (out.isEmpty()) {
@@ -134,30 +139,28 @@ final class ResponsesNormalizer {
         return out;
     }
 
-    private void item(JsonNode item, List<ChatMessage> out, List<String> systemParts, List<JsonNode> toolLists,
+    private void item(Field item, List<ChatMessage> out, List<String> systemParts, List<Field> toolLists,
                       Map<String, String> callNames) {
-        if (item.isTextual()) {
-            if (!item.textValue().isBlank()) {
-                out.add(ChatMessage.user(item.textValue().strip()));
+        JsonNode node = item.require(Type.STRING, Type.OBJECT).node();
+        if (node.isTextual()) {
+            if (!node.textValue().isBlank()) {
+                out.add(ChatMessage.user(node.textValue().strip()));
             }
             return;
         }
-        if (!item.isObject()) {
-            return;
-        }
-        String type = item.path("type").asText("");
+        String type = item.get("type").string("");
         switch (type) {
             case "additional_tools" -> toolLists.add(item.get("tools"));
-            case "function_call" -> call(out, callNames, item, json.arguments(item.get("arguments")));
+            case "function_call" -> call(out, callNames, item, json.arguments(item.get("arguments").node()));
             case "custom_tool_call" -> {
                 // a freeform call travels as the single string argument of its function-shaped definition
                 ObjectNode arguments = json.mapper().createObjectNode();
-                arguments.put(ResponsesTools.CUSTOM_INPUT, item.path("input").asText(""));
+                arguments.put(ResponsesTools.CUSTOM_INPUT, item.get("input").string(""));
                 call(out, callNames, item, json.write(arguments));
             }
             case "function_call_output", "custom_tool_call_output" -> {
-                String id = Fields.text(item.get("call_id"));
-                if (id != null && !id.isBlank()) {
+                String id = item.get("call_id").require(Type.STRING).node().textValue();
+                if (!id.isBlank()) {
                     out.add(toolResult(id, callNames.get(id), item.get("output")));
                 }
             }
@@ -165,18 +168,18 @@ final class ResponsesNormalizer {
                 // reasoning is never replayed and there is no item store to resolve references (§9.5)
             }
             default -> {
-                if ("message".equals(type) || item.hasNonNull("role") || item.has("content")) {
+                if ("message".equals(type) || !item.get("role").isAbsent() || node.has("content")) {
                     message(item, out, systemParts, callNames);
                 }
             }
         }
     }
 
-    private void message(JsonNode item, List<ChatMessage> out, List<String> systemParts,
+    private void message(Field item, List<ChatMessage> out, List<String> systemParts,
                          Map<String, String> callNames) {
-        String role = Fields.text(item.get("role"));
+        String role = item.get("role").string();
         role = role == null || role.isBlank() ? "user" : role.trim().toLowerCase(Locale.ROOT);
-        JsonNode content = item.get("content");
+        Field content = item.get("content");
         switch (role) {
             case "system", "developer" -> {
                 String text = extractor.extract(content).text();
@@ -191,9 +194,9 @@ final class ResponsesNormalizer {
                 }
             }
             case "tool" -> {
-                String id = Fields.text(item.get("tool_call_id"));
+                String id = item.get("tool_call_id").string();
                 if (id == null || id.isBlank()) {
-                    id = Fields.text(item.get("call_id"));
+                    id = item.get("call_id").string();
                 }
                 if (id != null && !id.isBlank()) {
                     out.add(toolResult(id, callNames.get(id), content));
@@ -210,14 +213,14 @@ final class ResponsesNormalizer {
     }
 
     // consecutive calls, and an assistant message item right before them, form one assistant turn (§9.5)
-    private static void call(List<ChatMessage> out, Map<String, String> callNames, JsonNode item, String arguments) {
-        String name = Fields.text(item.get("name"));
-        if (name == null || name.isBlank()) {
+    private static void call(List<ChatMessage> out, Map<String, String> callNames, Field item, String arguments) {
+        String name = item.get("name").require(Type.STRING).node().textValue();
+        if (name.isBlank()) {
             return;
         }
-        String id = Fields.text(item.get("call_id"));
+        String id = item.get("call_id").string();
         if (id == null || id.isBlank()) {
-            id = Fields.text(item.get("id"));
+            id = item.get("id").string();
         }
         if (id == null || id.isBlank()) {
             id = name;
@@ -235,11 +238,12 @@ final class ResponsesNormalizer {
         }
     }
 
-    private ChatMessage toolResult(String id, String name, JsonNode output) {
+    private ChatMessage toolResult(String id, String name, Field outputField) {
+        JsonNode output = outputField.node();
         String text;
         String flat;
         List<ImageInput> images = List.of();
-        if (output == null || output.isNull() || output.isMissingNode()) {
+        if (outputField.isAbsent()) {
             text = "";
             flat = "";
         } else if (output.isTextual()) {
@@ -247,7 +251,7 @@ final class ResponsesNormalizer {
             text = output.textValue();
             flat = text;
         } else if (output.isArray()) {
-            ExtractedContent content = extractor.extract(output);
+            ExtractedContent content = extractor.extract(outputField);
             text = content.text();
             flat = content.flatText();
             images = content.images();
@@ -262,8 +266,9 @@ final class ResponsesNormalizer {
         return new ChatMessage(ChatRole.TOOL, text, flat, images, id, name, false, List.of());
     }
 
-    private static ToolChoice toolChoice(JsonNode node, ResponsesTools declared) {
-        if (node != null && node.isObject()) {
+    private static ToolChoice toolChoice(Field field, ResponsesTools declared) {
+        JsonNode node = field.expect(Type.STRING, Type.OBJECT).node();
+        if (node.isObject()) {
             String type = node.path("type").asText("").trim();
             if (!CHOICE_MODES.contains(type)) {
                 // forcing a hosted tool (web_search_preview, file_search, mcp, …) cannot be honoured: it was dropped

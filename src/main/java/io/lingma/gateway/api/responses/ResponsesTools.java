@@ -101,14 +101,14 @@ record ResponsesTools(List<ToolDefinition> definitions, Set<String> customNames,
      * @param json  JSON helper (for the synthesised freeform schema)
      * @param lists the top-level {@code tools} value and the {@code tools} of {@code additional_tools} input items
      * @return the flattened tools
+     * @throws io.lingma.gateway.error.GatewayException 400 naming the field for a list or tool of the wrong type,
+     *                                                  and for a function, custom or namespace tool without a name
      */
-    static ResponsesTools read(ApiJson json, List<JsonNode> lists) {
+    static ResponsesTools read(ApiJson json, List<Fields.Field> lists) {
         Builder builder = new Builder(json);
-        for (JsonNode list : lists) {
-            if (list != null && list.isArray()) {
-                for (JsonNode item : list) {
-                    builder.add(item, null);
-                }
+        for (Fields.Field list : lists) {
+            for (Fields.Field item : list.expect(Fields.Type.ARRAY).items()) {
+                builder.add(item, null);
             }
         }
         return new ResponsesTools(new ArrayList<>(builder.definitions.values()), builder.custom, builder.namespaces,
@@ -134,19 +134,14 @@ record ResponsesTools(List<ToolDefinition> definitions, Set<String> customNames,
             this.json = json;
         }
 
-        void add(JsonNode item, String namespace) {
-            if (item == null || !item.isObject()) {
-                return;
-            }
-            String type = item.path("type").asText("");
+        void add(Fields.Field item, String namespace) {
+            item.require(Fields.Type.OBJECT);
+            String type = item.get("type").string("");
             switch (type) {
                 case "namespace" -> {
-                    String name = Fields.text(item.get("name"));
-                    JsonNode nested = item.get("tools");
-                    if (nested != null && nested.isArray()) {
-                        for (JsonNode child : nested) {
-                            add(child, name == null || name.isBlank() ? null : name.trim());
-                        }
+                    String name = item.get("name").requiredText();
+                    for (Fields.Field child : item.get("tools").expect(Fields.Type.ARRAY).items()) {
+                        add(child, name);
                     }
                 }
                 case "custom" -> custom(item, namespace);
@@ -158,30 +153,25 @@ record ResponsesTools(List<ToolDefinition> definitions, Set<String> customNames,
             }
         }
 
-        private void function(JsonNode item, String namespace) {
-            JsonNode def = item.path("function").isObject() ? item.get("function") : item;
-            String name = Fields.text(def.get("name"));
-            if (name == null || name.isBlank()) {
-                return;
-            }
-            JsonNode parameters = def.get("parameters");
-            put(new ToolDefinition(name.trim(), def.path("description").asText(""),
-                    parameters != null && parameters.isObject() ? parameters : null, ToolDefinition.Kind.FUNCTION,
-                    namespace), namespace, false);
+        private void function(Fields.Field item, String namespace) {
+            Fields.Field nested = item.get("function").expect(Fields.Type.OBJECT);
+            Fields.Field def = nested.isAbsent() ? item : nested;
+            Fields.Field parameters = def.get("parameters").expect(Fields.Type.OBJECT);
+            String description = def.get("description").string("");
+            put(new ToolDefinition(def.get("name").requiredText(), description,
+                    parameters.isAbsent() ? null : parameters.node(), ToolDefinition.Kind.FUNCTION, namespace),
+                    namespace, false);
         }
 
-        private void custom(JsonNode item, String namespace) {
-            String name = Fields.text(item.get("name"));
-            if (name == null || name.isBlank()) {
-                return;
-            }
-            StringBuilder description = new StringBuilder(item.path("description").asText("").strip());
+        private void custom(Fields.Field item, String namespace) {
+            String name = item.get("name").requiredText();
+            StringBuilder description = new StringBuilder(item.get("description").string("").strip());
             if (!description.isEmpty()) {
                 description.append("\n\n");
             }
             description.append("Put the tool's raw freeform input (plain text, not JSON) in the string argument `")
                     .append(CUSTOM_INPUT).append("`.");
-            JsonNode format = item.path("format");
+            JsonNode format = item.get("format").expect(Fields.Type.OBJECT).node();
             if ("grammar".equals(format.path("type").asText()) && format.path("definition").isTextual()) {
                 // the model never sees the grammar otherwise, and the client validates the input against it
                 description.append(" It must match this ").append(format.path("syntax").asText("grammar"))
@@ -193,7 +183,7 @@ record ResponsesTools(List<ToolDefinition> definitions, Set<String> customNames,
                     .put("description", "The raw input text of the tool.");
             schema.putArray("required").add(CUSTOM_INPUT);
             schema.put("additionalProperties", false);
-            put(new ToolDefinition(name.trim(), description.toString(), schema, ToolDefinition.Kind.CUSTOM, namespace),
+            put(new ToolDefinition(name, description.toString(), schema, ToolDefinition.Kind.CUSTOM, namespace),
                     namespace, true);
         }
 

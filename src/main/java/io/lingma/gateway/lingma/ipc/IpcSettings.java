@@ -73,6 +73,9 @@ import java.util.Objects;
  * @param reconnectBackoffMax    {@code gateway.ipc.reconnect-backoff-max}: largest reconnect delay; default 8 s
  * @param turnQueueSize          {@code gateway.ipc.turn-queue-size}: events buffered per turn before that turn
  *                               fails; default 4096
+ * @param maxBufferedBytes       {@code gateway.stream.max-buffered-bytes}: characters of content a turn holds for a
+ *                               client that reads slowly before that turn fails (Lingma cannot be paused);
+ *                               default 1 MiB
  * @param sessionCacheEnabled    {@code gateway.session-cache.enabled}: prefix-hash session cache of
  *                               {@code auto} mode; default true
  * @param sessionCacheMaxEntries {@code gateway.session-cache.max-entries}: LRU capacity; default 256 (0 = off)
@@ -87,7 +90,7 @@ public record IpcSettings(String wsUrl, String wsPath, String wsHeaders, Path ma
                           PartialOnDisconnect partialOnDisconnect, Path cwd, String mode, String shellType,
                           String currentFilePath, String requestIdPrefix, String retryRequestIdPrefix,
                           String fileUriScheme, Duration reconnectBackoffMin, Duration reconnectBackoffMax,
-                          int turnQueueSize, boolean sessionCacheEnabled, int sessionCacheMaxEntries,
+                          int turnQueueSize, long maxBufferedBytes, boolean sessionCacheEnabled, int sessionCacheMaxEntries,
                           Duration sessionCacheTtl) {
 
     /** Which family of discovery locations is tried first (lingma-ipc.md §3.2). */
@@ -189,9 +192,10 @@ public record IpcSettings(String wsUrl, String wsPath, String wsHeaders, Path ma
         requirePositive(reconnectBackoffMin, "reconnect-backoff-min");
         requirePositive(reconnectBackoffMax, "reconnect-backoff-max");
         Objects.requireNonNull(sessionCacheTtl, "session-cache.ttl");
-        if (maxConcurrentTurns < 1 || maxFrameBytes < 1024 || turnQueueSize < 1 || sessionCacheMaxEntries < 0) {
-            throw new IllegalArgumentException("gateway.ipc: max-concurrent-turns, max-frame-bytes, turn-queue-size "
-                    + "must be positive and session-cache.max-entries not negative");
+        if (maxConcurrentTurns < 1 || maxFrameBytes < 1024 || turnQueueSize < 1 || maxBufferedBytes < 1
+                || sessionCacheMaxEntries < 0) {
+            throw new IllegalArgumentException("gateway.ipc: max-concurrent-turns, max-frame-bytes, turn-queue-size, "
+                    + "gateway.stream.max-buffered-bytes must be positive and session-cache.max-entries not negative");
         }
     }
 
@@ -203,7 +207,7 @@ public record IpcSettings(String wsUrl, String wsPath, String wsHeaders, Path ma
                 4, 64 * 1024 * 1024, 1, ServerRequestReply.NULL, true, PartialOnDisconnect.ERROR,
                 Path.of(System.getProperty("user.home"), ".lingma-gateway", "agent-cwd"), "agent",
                 defaultShellType(), null, "gw", "gw-retry", "", Duration.ofMillis(500), Duration.ofSeconds(8),
-                4096, true, 256, Duration.ofSeconds(1800));
+                4096, 1024 * 1024, true, 256, Duration.ofSeconds(1800));
     }
 
     /** @return a builder pre-filled with this record's values */
@@ -296,6 +300,7 @@ public record IpcSettings(String wsUrl, String wsPath, String wsHeaders, Path ma
         private Duration reconnectBackoffMin;
         private Duration reconnectBackoffMax;
         private int turnQueueSize;
+        private long maxBufferedBytes;
         private boolean sessionCacheEnabled;
         private int sessionCacheMaxEntries;
         private Duration sessionCacheTtl;
@@ -332,6 +337,7 @@ public record IpcSettings(String wsUrl, String wsPath, String wsHeaders, Path ma
             reconnectBackoffMin = s.reconnectBackoffMin;
             reconnectBackoffMax = s.reconnectBackoffMax;
             turnQueueSize = s.turnQueueSize;
+            maxBufferedBytes = s.maxBufferedBytes;
             sessionCacheEnabled = s.sessionCacheEnabled;
             sessionCacheMaxEntries = s.sessionCacheMaxEntries;
             sessionCacheTtl = s.sessionCacheTtl;
@@ -399,6 +405,8 @@ public record IpcSettings(String wsUrl, String wsPath, String wsHeaders, Path ma
         public Builder reconnectBackoffMax(Duration v) { reconnectBackoffMax = v; return this; }
         /** @param v {@code gateway.ipc.turn-queue-size} @return this */
         public Builder turnQueueSize(int v) { turnQueueSize = v; return this; }
+        /** @param v {@code gateway.stream.max-buffered-bytes} @return this */
+        public Builder maxBufferedBytes(long v) { maxBufferedBytes = v; return this; }
         /** @param v {@code gateway.session-cache.enabled} @return this */
         public Builder sessionCacheEnabled(boolean v) { sessionCacheEnabled = v; return this; }
         /** @param v {@code gateway.session-cache.max-entries} @return this */
@@ -416,7 +424,7 @@ public record IpcSettings(String wsUrl, String wsPath, String wsHeaders, Path ma
                     turnTimeout, finishGrace, modelsTtl, maxConcurrentTurns, maxFrameBytes, protocolVersion,
                     serverRequestReply, sendCancel, partialOnDisconnect, cwd, mode, shellType, currentFilePath,
                     requestIdPrefix, retryRequestIdPrefix, fileUriScheme, reconnectBackoffMin,
-                    reconnectBackoffMax, turnQueueSize, sessionCacheEnabled, sessionCacheMaxEntries,
+                    reconnectBackoffMax, turnQueueSize, maxBufferedBytes, sessionCacheEnabled, sessionCacheMaxEntries,
                     sessionCacheTtl);
         }
     }

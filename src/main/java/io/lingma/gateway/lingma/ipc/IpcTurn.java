@@ -9,6 +9,8 @@ import io.lingma.gateway.chat.ChatTurn;
 import io.lingma.gateway.chat.FinishReason;
 import io.lingma.gateway.chat.ResolvedModel;
 import io.lingma.gateway.chat.RetryableTurn;
+import io.lingma.gateway.chat.TokenEstimator;
+import io.lingma.gateway.chat.TurnEventQueue;
 import io.lingma.gateway.chat.UpstreamTurn;
 import io.lingma.gateway.chat.Usage;
 import io.lingma.gateway.error.ErrorKind;
@@ -20,12 +22,12 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.Locale;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /**
  * One running IPC turn (lingma-ipc.md §5.4–§5.7): owns its session choice, request id, timers and a bounded event
@@ -99,13 +101,16 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
     private final boolean imagesOfLastUser;
     private final boolean cacheWritable;
     private final boolean stickyHeld;
-    private final int capacity;
-    private final ArrayBlockingQueue<ChatEvent> queue;
+    private final TurnEventQueue queue;
     /** The monitor of this turn; a retry shares its original turn's monitor, so no lock order can invert. */
     private final Object lock;
     /** The original turn when this is a tool-emulation retry, else null. */
     private final IpcTurn owner;
     private volatile ChatEvent returnedTerminal;
+    /** Computes the estimated usage of a clean finish; set by {@link #succeed}, run by the consumer in next(). */
+    private volatile Supplier<ChatEvent> closingUsage;
+    /** The finish, held back by next() while it hands out the usage computed for it. */
+    private volatile ChatEvent heldFinish;
 
     // state guarded by lock
     private IpcTurn retryTurn;
@@ -157,10 +162,18 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
         int imageTurn = IpcPromptRenderer.newestImageTurn(turn);
         this.imagesOfLastUser = imageTurn >= 0 && turn.messages().get(imageTurn) == turn.lastUserMessage();
         this.stickyHeld = stickyHeld;
-        this.capacity = settings.turnQueueSize();
-        this.queue = new ArrayBlockingQueue<>(capacity + 2);
+        this.queue = newQueue(settings, turn);
         this.lock = new Object();
         this.owner = null;
+    }
+
+    /**
+     * The content bound holds for streams only: a non-streamed answer is drained as it arrives, and its size is
+     * bounded by {@code gateway.http.max-response-bytes} where it is collected.
+     */
+    private static TurnEventQueue newQueue(IpcSettings settings, ChatTurn turn) {
+        long maxChars = turn.stream() ? settings.maxBufferedBytes() : Long.MAX_VALUE;
+        return new TurnEventQueue(settings.turnQueueSize(), maxChars);
     }
 
     /** Creates the retry of {@code original} in its session; call with the shared monitor held. */
@@ -181,8 +194,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
         this.images = IpcImageAttachments.none();
         this.imagesOfLastUser = false;
         this.stickyHeld = false;
-        this.capacity = original.capacity;
-        this.queue = new ArrayBlockingQueue<>(capacity + 2);
+        this.queue = newQueue(settings, turn);
         this.lock = original.lock;
         this.owner = original;
         this.link = original.link;
@@ -206,7 +218,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
             deadlineTimer = vertx.setTimer(settings.turnTimeout().toMillis(), t -> timeout("turn deadline of "
                     + settings.turnTimeout().toMillis() + " ms reached"));
         }
-        CompletableFuture<Void> setup = setupAttempt(false).exceptionallyCompose(e -> {
+        CompletableFuture<LingmaIpcClient.Link> setup = setupAttempt(false).exceptionallyCompose(e -> {
             synchronized (lock) {
                 if (!(unwrap(e) instanceof IpcConnectionClosedException) || replayed || cancelled) {
                     return CompletableFuture.failedFuture(unwrap(e));
@@ -219,8 +231,9 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
             return setupAttempt(true);
         });
         Duration wait = settings.setupTimeout().multipliedBy(4).plus(settings.handshakeTimeout());
+        LingmaIpcClient.Link ready;
         try {
-            setup.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            ready = setup.get(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw abortBegin(new GatewayException(ErrorKind.BACKEND_UNAVAILABLE, "interrupted during Lingma set-up",
@@ -229,6 +242,12 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
             throw abortBegin(setupTimeout());
         } catch (ExecutionException e) {
             throw abortBegin(toGateway(unwrap(e)));
+        }
+        // on this worker, not the event loop that completed the set-up: serialising a huge prompt takes a while
+        try {
+            sendPrompt(ready);
+        } catch (RuntimeException e) {
+            throw abortBegin(toGateway(e));
         }
     }
 
@@ -300,8 +319,17 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
         if (done != null) {
             return done;
         }
-        ChatEvent event = timeout == null || timeout.isZero() || timeout.isNegative() ? queue.poll()
-                : queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        ChatEvent held = heldFinish;
+        if (held != null) {
+            returnedTerminal = held;
+            return held;
+        }
+        ChatEvent event = queue.poll(timeout);
+        Supplier<ChatEvent> usage = closingUsage;
+        if (event instanceof ChatEvent.Finish && usage != null) {
+            heldFinish = event;
+            return usage.get();
+        }
         if (event != null && event.terminal()) {
             returnedTerminal = event;
         }
@@ -448,7 +476,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
                         turn.requestId());
             }
             prepareReplay();
-            setupAttempt(true).whenComplete((v, e) -> {
+            setupAndPrompt().whenComplete((v, e) -> {
                 if (e != null) {
                     synchronized (lock) {
                         fail(toGateway(unwrap(e)));
@@ -475,7 +503,12 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
 
     // ---- set-up ----
 
-    private CompletableFuture<Void> setupAttempt(boolean replay) {
+    /** A set-up again after a lost connection or a stale reused session, then the prompt (on the event loop). */
+    private CompletableFuture<Void> setupAndPrompt() {
+        return setupAttempt(true).thenAccept(this::sendPrompt);
+    }
+
+    private CompletableFuture<LingmaIpcClient.Link> setupAttempt(boolean replay) {
         return client.link().thenCompose(l -> {
             synchronized (lock) {
                 if (terminal || cancelled) {
@@ -485,7 +518,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
                 link = l;
             }
             return obtainSession(l);
-        }).thenCompose(l -> setModel(l)).thenAccept(this::sendPrompt);
+        }).thenCompose(l -> setModel(l));
     }
 
     private CompletableFuture<LingmaIpcClient.Link> obtainSession(LingmaIpcClient.Link l) {
@@ -664,7 +697,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
                     } else {
                         backend.deleteSession(stale);
                     }
-                    setupAttempt(true).whenComplete((v, e) -> {
+                    setupAndPrompt().whenComplete((v, e) -> {
                         if (e != null) {
                             synchronized (lock) {
                                 fail(toGateway(unwrap(e)));
@@ -819,25 +852,34 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
     }
 
     private void enqueue(ChatEvent event) {
-        if (queue.size() >= capacity) {
-            LOG.warn("Lingma IPC turn {} overflowed its event queue ({} events)", turn.requestId(), capacity);
+        if (!queue.offer(event)) {
+            LOG.warn("Lingma IPC turn {} overflowed its event queue ({} events / {} characters): the client reads "
+                    + "too slowly", turn.requestId(), queue.maxEvents(), queue.maxChars());
             queue.clear();
-            // the client reads too slowly: not Lingma's fault, so not an upstream error for the breakers
-            fail(ErrorKind.INTERNAL, "client reads too slowly; turn event queue overflow (gateway.ipc.turn-queue-size="
-                    + capacity + ")");
-            return;
+            // not Lingma's fault, so not an upstream error for the breakers; Lingma cannot be paused, so the turn ends
+            fail(ErrorKind.INTERNAL, "client reads too slowly; more of the answer is waiting than the gateway buffers "
+                    + "per stream (gateway.stream.max-buffered-bytes)");
         }
-        queue.offer(event);
     }
 
     private void succeed(FinishReason reason, boolean clean) {
         terminal = true;
         cleanFinish = clean;
-        long input = backend.estimator.estimate(promptText);
-        long output = backend.estimator.estimate(text.toString() + thinking);
-        long reasoning = backend.estimator.estimate(thinking.toString());
-        queue.offer(new ChatEvent.UsageReport(new Usage(input, output, reasoning, 0, true)));
-        queue.offer(new ChatEvent.Finish(reason));
+        // counting the tokens of a long reply takes seconds: the consumer does it in next(), never the event loop
+        closingUsage = () -> {
+            String prompt;
+            String reply;
+            String thought;
+            synchronized (lock) {
+                prompt = promptText;
+                reply = text.toString();
+                thought = thinking.toString();
+            }
+            TokenEstimator estimator = backend.estimator;
+            return new ChatEvent.UsageReport(new Usage(estimator.estimate(prompt),
+                    estimator.estimate(reply + thought), estimator.estimate(thought), 0, true));
+        };
+        queue.add(new ChatEvent.Finish(reason));
         endOfTurn();
     }
 
@@ -856,10 +898,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
         }
         terminal = true;
         cleanFinish = false;
-        if (queue.remainingCapacity() == 0) {
-            queue.clear();
-        }
-        queue.offer(new ChatEvent.Failure(error));
+        queue.add(new ChatEvent.Failure(error));
         abandonUpstream();
         endOfTurn();
     }

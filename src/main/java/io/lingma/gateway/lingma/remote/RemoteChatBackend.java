@@ -268,7 +268,7 @@ public class RemoteChatBackend implements ChatBackend, AutoCloseable {
     private RemoteTurn start(ChatTurn turn, ResolvedModel model, RemoteCredential credential, String base,
                              CircuitBreaker breaker) {
         RemoteHttpRequest request = requests.chat(turn, model.key(), credential, base);
-        RemoteTurn attempt = new RemoteTurn(model, TURN_QUEUE,
+        RemoteTurn attempt = new RemoteTurn(model, TURN_QUEUE, settings.maxBufferedBytes(),
                 failure -> breaker.onError(0, TimeUnit.NANOSECONDS, failure));
         Exchange exchange = exchange(request, settings.idleTimeout());
         exchange.setProperty(RemoteHttpTransport.TURN, attempt);
@@ -506,7 +506,8 @@ public class RemoteChatBackend implements ChatBackend, AutoCloseable {
     private Exchange exchange(RemoteHttpRequest request, Duration readTimeout) {
         Exchange exchange = new DefaultExchange(camel);
         exchange.getMessage().setBody(request.body());
-        request.headers().forEach(exchange.getMessage()::setHeader);
+        // the signed headers stay off the message (Camel logs message headers); RemoteHttpTransport sends them
+        exchange.setProperty(RemoteHttpTransport.REQUEST, request);
         // the query travels in CamelHttpQuery: a URL with its own query would mangle the camel-http options
         int q = request.url().indexOf('?');
         exchange.setProperty("lingmaRemoteUrl", q < 0 ? request.url() : request.url().substring(0, q));

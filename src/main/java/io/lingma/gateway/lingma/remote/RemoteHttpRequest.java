@@ -24,6 +24,10 @@ public record RemoteHttpRequest(String method, String url, Map<String, String> h
                                 String requestId) {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Lower-case names of the headers that identify neither the user, the machine nor the login. */
+    private static final java.util.Set<String> PLAIN_HEADERS = java.util.Set.of("content-type", "appcode",
+            "cosy-date", "cosy-clientip", "cosy-clienttype", "cosy-machineos", "cosy-machinetype", "cosy-version",
+            "login-version", "user-agent", "accept", "cache-control", "accept-encoding");
 
     /** Copies the header map (unmodifiable, order kept). */
     public RemoteHttpRequest {
@@ -47,6 +51,18 @@ public record RemoteHttpRequest(String method, String url, Map<String, String> h
         } catch (Exception e) {
             return "";
         }
+    }
+
+    /**
+     * @return the headers for a log line: the values of the fixed, non-identifying §4.2 headers as sent, every other
+     * value ({@code Authorization}, {@code Cosy-Key}, {@code Cosy-Machineid}, {@code Cosy-User}, overrides …)
+     * masked by {@link RemoteCredential#mask}
+     */
+    public Map<String, String> maskedHeaders() {
+        Map<String, String> masked = new java.util.LinkedHashMap<>();
+        headers.forEach((name, value) -> masked.put(name,
+                PLAIN_HEADERS.contains(name.toLowerCase(java.util.Locale.ROOT)) ? value : RemoteCredential.mask(value)));
+        return masked;
     }
 
     /** @return the body as UTF-8 text (JSON, or the Encode=1 text) */

@@ -23,15 +23,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The camel-http side of the remote backend, used by the {@code lingma-remote-chat-attempt} route: it hands the
- * executing request to its {@link RemoteTurn} (so a client disconnect aborts it — camel-http would otherwise drain
- * the response when the exchange completes, architecture.md §3) and reads the SSE response line by line into the
- * turn as it arrives (lingma-remote.md §7).
+ * The camel-http side of the remote backend, used by the {@code lingma-remote-*} routes: it puts the signed
+ * headers of the exchange's {@link RemoteHttpRequest} on the outgoing request (they never become Camel message
+ * headers, which Camel's tracer and error logs print; lingma-remote.md §3.1), hands the executing request to its
+ * {@link RemoteTurn} (so a client disconnect aborts it — camel-http would otherwise drain the response when the
+ * exchange completes, architecture.md §3) and reads the SSE response line by line into the turn as it arrives
+ * (lingma-remote.md §7).
  */
 public class RemoteHttpTransport implements HttpClientConfigurer, HttpActivityListener {
 
     /** Exchange property holding the {@link RemoteTurn} of the attempt. */
     public static final String TURN = "lingmaRemoteTurn";
+    /** Exchange property holding the signed {@link RemoteHttpRequest} whose headers are sent. */
+    public static final String REQUEST = "lingmaRemoteRequest";
 
     private static final Logger LOG = LoggerFactory.getLogger(RemoteHttpTransport.class);
     private static final String CAMEL_EXCHANGE = "org.apache.camel.Exchange";
@@ -62,6 +66,18 @@ public class RemoteHttpTransport implements HttpClientConfigurer, HttpActivityLi
     public void configureHttpClient(HttpClientBuilder builder) {
         // HttpClient would retry 429/503 by itself (even a POST); retries and fallback are the gateway's decision
         builder.disableAutomaticRetries();
+        // the credentials go on the wire here, not through the Camel message
+        builder.addRequestInterceptorFirst((request, entity, context) -> {
+            RemoteHttpRequest signed = context.getAttribute(CAMEL_EXCHANGE) instanceof Exchange ex
+                    ? ex.getProperty(REQUEST, RemoteHttpRequest.class) : null;
+            if (signed == null) {
+                throw new IOException("a Lingma remote request without its signed headers (the route needs "
+                        + "httpActivityListener=#remoteHttpTransport and the lingmaRemoteRequest property)");
+            }
+            signed.headers().forEach(request::setHeader);
+            LOG.debug("Lingma remote {} {} headers (secrets masked) {}", request.getMethod(), request.getPath(),
+                    signed.maskedHeaders());
+        });
         // the exec chain sees the request object camel-http created; it is the one that can be cancelled
         builder.addExecInterceptorFirst("lingma-remote-cancel", (request, scope, chain) -> {
             Object exchange = scope.clientContext.getAttribute(CAMEL_EXCHANGE);

@@ -74,6 +74,9 @@ import java.util.Objects;
  *                           default 16 MiB (§7.2)
  * @param expiryMargin       {@code gateway.remote.expiry-margin}: a credential counts as expired this long before
  *                           its {@code expire_time} (§3.7, reported only); default 60 s
+ * @param maxBufferedBytes   {@code gateway.stream.max-buffered-bytes}: characters of content read ahead of a
+ *                           client that reads slowly; then the gateway stops reading the stream until the client
+ *                           catches up (TCP backpressure upstream); default 1 MiB
  */
 public record RemoteSettings(String baseUrl, Path baseUrlStateFile, Path cacheDir, CachePrefer cachePrefer,
                              Path authFile, String cosyKey, String encryptUserInfo, String userId, String machineId,
@@ -83,7 +86,8 @@ public record RemoteSettings(String baseUrl, Path baseUrlStateFile, Path cacheDi
                              Duration modelsTtl, boolean showDisabledModels, boolean fallbackEnabled,
                              List<String> fallbackModels, int fallbackMaxAttempts, int busyRetries,
                              Duration busyRetryDelay, Duration doneGrace, boolean forwardMaxTokens, int maxTokensCap,
-                             ToolMode toolMode, double defaultTemperature, int maxSseLine, Duration expiryMargin) {
+                             ToolMode toolMode, double defaultTemperature, int maxSseLine, Duration expiryMargin,
+                             long maxBufferedBytes) {
 
     /** The default fallback order of lingma-remote.md §9.2 (from lingma-proxy). */
     public static final List<String> DEFAULT_FALLBACK_MODELS = List.of("kmodel", "mmodel", "dashscope_qwen3_coder",
@@ -175,6 +179,9 @@ public record RemoteSettings(String baseUrl, Path baseUrlStateFile, Path cacheDi
         if (maxSseLine < 1024) {
             throw new IllegalArgumentException("gateway.remote.max-sse-line must be >= 1024");
         }
+        if (maxBufferedBytes < 1) {
+            throw new IllegalArgumentException("gateway.stream.max-buffered-bytes must be >= 1");
+        }
     }
 
     /** @return the documented defaults */
@@ -183,7 +190,8 @@ public record RemoteSettings(String baseUrl, Path baseUrlStateFile, Path cacheDi
                 BusinessProfile.JB_PLUGIN, false, Map.of(), Duration.ofSeconds(10), Duration.ofSeconds(60),
                 Duration.ofSeconds(120), Duration.ofSeconds(600), Duration.ofSeconds(15), Duration.ofMinutes(5),
                 false, true, DEFAULT_FALLBACK_MODELS, 4, 2, Duration.ofSeconds(2), Duration.ofSeconds(2), false,
-                16384, ToolMode.NATIVE, 0.1, 16 * 1024 * 1024, Duration.ofSeconds(60));
+                16384, ToolMode.NATIVE, 0.1, 16 * 1024 * 1024, Duration.ofSeconds(60),
+                1024 * 1024);
     }
 
     /** @return true when all four credential values were given directly (lingma-remote.md §3.1) */
@@ -270,6 +278,7 @@ public record RemoteSettings(String baseUrl, Path baseUrlStateFile, Path cacheDi
         private double defaultTemperature;
         private int maxSseLine;
         private Duration expiryMargin;
+        private long maxBufferedBytes;
 
         private Builder(RemoteSettings s) {
             baseUrl = s.baseUrl;
@@ -305,6 +314,7 @@ public record RemoteSettings(String baseUrl, Path baseUrlStateFile, Path cacheDi
             defaultTemperature = s.defaultTemperature;
             maxSseLine = s.maxSseLine;
             expiryMargin = s.expiryMargin;
+            maxBufferedBytes = s.maxBufferedBytes;
         }
 
         /** @param v {@code gateway.remote.base-url} @return this */
@@ -414,6 +424,9 @@ public record RemoteSettings(String baseUrl, Path baseUrlStateFile, Path cacheDi
         /** @param v {@code gateway.remote.expiry-margin} @return this */
         public Builder expiryMargin(Duration v) { expiryMargin = v; return this; }
 
+        /** @param v {@code gateway.stream.max-buffered-bytes} @return this */
+        public Builder maxBufferedBytes(long v) { maxBufferedBytes = v; return this; }
+
         /**
          * @return the settings
          * @throws IllegalArgumentException when a value is out of range
@@ -424,7 +437,7 @@ public record RemoteSettings(String baseUrl, Path baseUrlStateFile, Path cacheDi
                     connectTimeout, firstByteTimeout, idleTimeout, attemptTimeout, modelsTimeout, modelsTtl,
                     showDisabledModels, fallbackEnabled, fallbackModels, fallbackMaxAttempts, busyRetries,
                     busyRetryDelay, doneGrace, forwardMaxTokens, maxTokensCap, toolMode, defaultTemperature,
-                    maxSseLine, expiryMargin);
+                    maxSseLine, expiryMargin, maxBufferedBytes);
         }
     }
 }

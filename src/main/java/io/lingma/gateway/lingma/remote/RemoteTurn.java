@@ -3,6 +3,7 @@ package io.lingma.gateway.lingma.remote;
 import io.lingma.gateway.chat.ChatEvent;
 import io.lingma.gateway.chat.ResolvedModel;
 import io.lingma.gateway.chat.RetryableTurn;
+import io.lingma.gateway.chat.TurnEventQueue;
 import io.lingma.gateway.chat.UpstreamTurn;
 import io.lingma.gateway.error.ErrorKind;
 import io.lingma.gateway.error.GatewayException;
@@ -10,20 +11,18 @@ import org.apache.hc.core5.concurrent.Cancellable;
 
 import java.io.InputStream;
 import java.time.Duration;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
  * One attempt of a remote chat on one model: the SSE reader (on its attempt thread) offers events, the gateway
- * polls them. {@link #cancel(String)} aborts the HTTP exchange itself — the request before the response arrived,
+ * polls them; while the client lags more than the queue's bounds behind, the reader waits, so the response is not
+ * read further and TCP holds the upstream back. {@link #cancel(String)} aborts the HTTP exchange itself — the request before the response arrived,
  * the response stream after — so the upstream is dropped, never drained (lingma-remote.md §10).
  */
 public final class RemoteTurn implements RetryableTurn {
 
     private final ResolvedModel model;
-    private final BlockingQueue<ChatEvent> queue;
+    private final TurnEventQueue queue;
     private final Consumer<RemoteFailure> afterOutputFailure;
     private volatile Cancellable request;
     private volatile InputStream stream;
@@ -38,12 +37,15 @@ public final class RemoteTurn implements RetryableTurn {
 
     /**
      * @param model              the model this attempt runs on
-     * @param capacity           events buffered before the attempt fails (the reader never blocks)
+     * @param capacity           events read ahead of the client at most
+     * @param maxBufferedChars   characters of content read ahead of the client at most
+     *                           ({@code gateway.stream.max-buffered-bytes})
      * @param afterOutputFailure told about failures that happen after output was handed out (per-model breaker)
      */
-    public RemoteTurn(ResolvedModel model, int capacity, Consumer<RemoteFailure> afterOutputFailure) {
+    public RemoteTurn(ResolvedModel model, int capacity, long maxBufferedChars,
+                      Consumer<RemoteFailure> afterOutputFailure) {
         this.model = model;
-        this.queue = new ArrayBlockingQueue<>(capacity + 1);
+        this.queue = new TurnEventQueue(capacity, maxBufferedChars);
         this.afterOutputFailure = afterOutputFailure;
     }
 
@@ -69,7 +71,9 @@ public final class RemoteTurn implements RetryableTurn {
     }
 
     /**
-     * Offers an event from the reader. A full queue fails the turn instead of blocking the reader.
+     * Offers an event from the reader, waiting while the queue is full: the reader then stops reading the response,
+     * which holds the upstream back, until the client catches up or the turn is cancelled (a client that reads
+     * nothing at all is dropped after {@code gateway.stream.write-stall-timeout}, which cancels the turn).
      *
      * @param event the next event
      */
@@ -79,14 +83,14 @@ public final class RemoteTurn implements RetryableTurn {
         }
         if (event.terminal()) {
             terminalOffered = true;
-            queue.offer(event);
-        } else if (!queue.offer(event)) {
-            // the client reads too slowly: not the model's fault, so no RemoteFailure for the breakers
-            terminalOffered = true;
-            queue.clear();
-            queue.offer(new ChatEvent.Failure(new GatewayException(ErrorKind.INTERNAL,
-                    "client reads too slowly; upstream buffer full")));
-            cancelUpstream();
+            queue.add(event);
+            return;
+        }
+        try {
+            queue.put(event);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            cancel("interrupted while waiting for the client");
         }
     }
 
@@ -99,7 +103,8 @@ public final class RemoteTurn implements RetryableTurn {
         if (!terminalOffered) {
             this.failure = failure;
             terminalOffered = true;
-            queue.offer(new ChatEvent.Failure(failure.toGatewayException()));
+            queue.add(new ChatEvent.Failure(failure.toGatewayException()));
+            queue.close();
         }
     }
 
@@ -143,7 +148,7 @@ public final class RemoteTurn implements RetryableTurn {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             long left = deadline - System.nanoTime();
-            ChatEvent e = left <= 0 ? null : queue.poll(left, TimeUnit.NANOSECONDS);
+            ChatEvent e = left <= 0 ? null : queue.poll(Duration.ofNanos(left));
             if (e == null) {
                 return null;
             }
@@ -166,7 +171,7 @@ public final class RemoteTurn implements RetryableTurn {
             e = head.poll();
         }
         if (e == null) {
-            e = queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            e = queue.poll(timeout);
         }
         synchronized (this) {
             if (e != null && e.terminal()) {
@@ -194,9 +199,11 @@ public final class RemoteTurn implements RetryableTurn {
         cancelled = true;
         if (!terminalOffered) {
             terminalOffered = true;
-            queue.offer(new ChatEvent.Failure(new GatewayException(ErrorKind.INTERNAL,
+            queue.add(new ChatEvent.Failure(new GatewayException(ErrorKind.INTERNAL,
                     "turn cancelled by the gateway: " + reason)));
         }
+        // a reader waiting for room gives up, so the attempt thread ends
+        queue.close();
         cancelUpstream();
     }
 

@@ -133,10 +133,26 @@ class OpenAiChatNormalizationTest {
                 {'messages':[{'role':'user','content':'hi','name':'bob','extra':{'x':1}}],
                  'top_p':0.3,'presence_penalty':1,'frequency_penalty':1,'seed':7,'logprobs':true,'top_logprobs':2,
                  'metadata':{'a':'b'},'store':true,'modalities':['text'],'audio':null,'prediction':{},
-                 'service_tier':'auto','something_new':[1,{'deep':true}],'temperature':'warm','stream':'yes'}"""));
+                 'service_tier':'auto','something_new':[1,{'deep':true}]}"""));
         assertThat(turn.messages()).hasSize(1);
         assertThat(turn.temperature()).isNull();
         assertThat(turn.stream()).isFalse();
+    }
+
+    @ParameterizedTest(name = "{0} -> 400 param {1}")
+    @CsvSource(delimiter = '|', value = {
+            "'temperature':'warm'                                          | temperature",
+            "'stream':'yes'                                                | stream",
+            "'max_tokens':-1                                               | max_tokens",
+            "'tools':[{'type':'function','function':{'description':'nameless'}}] | tools[0].function.name"})
+    void fieldsThatAreReadMustHaveTheirTypeAndRange(String field, String param) {
+        assertThatThrownBy(() -> normalize(sq("{'messages':[{'role':'user','content':'hi'}]," + field + "}")))
+                .isInstanceOfSatisfying(GatewayException.class, e -> {
+                    assertThat(e.status()).isEqualTo(400);
+                    assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_REQUEST);
+                    assertThat(e.param()).isEqualTo(param);
+                    assertThat(e.getMessage()).contains("'" + param + "'");
+                });
     }
 
     @Test
@@ -295,8 +311,7 @@ class OpenAiChatNormalizationTest {
                 {'messages':[{'role':'user','content':'x'}],'tools':[
                  {'type':'function','name':'exec_command','parameters':{'type':'object','properties':{'cmd':{'type':'string'}}}},
                  {'type':'function','function':{'name':'read_file','description':'Read','parameters':{'type':'object'}}},
-                 {'type':'web_search'},
-                 {'type':'function','function':{'description':'nameless'}}]}"""));
+                 {'type':'web_search'}]}"""));
         assertThat(turn.tools()).extracting(t -> t.name()).containsExactly("exec_command", "read_file");
         assertThat(turn.tools().get(0).schema().path("properties").has("cmd")).isTrue();
         assertThat(turn.tools().get(0).description()).isEmpty();

@@ -387,6 +387,8 @@ class IpcChatBackendTest extends IpcBackendTestSupport {
     @Test
     void concurrencyLimitRejectsWith429AfterTheSetupTimeout() throws Exception {
         startBackend(settings().maxConcurrentTurns(1).setupTimeout(Duration.ofMillis(200)).build());
+        // the 200 ms set-up timeout is for the queued second turn; a loaded machine may take longer to connect
+        await().atMost(10, TimeUnit.SECONDS).until(backend::ready);
         peer.on("session/prompt", (c, m) -> c.chunk(m, "agent_message_chunk", "slow"));
         try (UpstreamTurn first = backend.open(turn("Hi"), MODEL)) {
             assertThatThrownBy(() -> backend.open(turn("Hi"), MODEL))
