@@ -9,6 +9,7 @@ import com.networknt.schema.ValidationMessage;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.lingma.gateway.auth.ApiKeyStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -92,7 +93,7 @@ class CamelKResourcesTest {
 
     private List<ObjectNode> customResources() throws IOException {
         List<ObjectNode> all = new ArrayList<>(Kustomize.ofKind(camelK(), "Integration"));
-        all.addAll(Kustomize.readAll(PIPE));
+        all.addAll(Kustomize.ofKind(Kustomize.readAll(PIPE), "Pipe"));
         all.addAll(kamelets());
         return all;
     }
@@ -134,6 +135,21 @@ class CamelKResourcesTest {
             assertThat(stored).as("%s %s stored", cr.getKind(), cr.getMetadata().getName()).isNotNull();
             assertThat(KubernetesManifestsTest.MODEL.convertValue(stored, JsonNode.class).path("spec"))
                     .isEqualTo(resource.path("spec"));
+        }
+    }
+
+    @Test
+    void theKubernetesResourcesBesideThemAreTypedAndAccepted() throws IOException {
+        List<ObjectNode> plain = new ArrayList<>(camelK());
+        plain.addAll(Kustomize.readAll(PIPE));
+        plain.removeIf(r -> r.path("apiVersion").asText().startsWith("camel.apache.org/"));
+        assertThat(plain).extracting(r -> r.path("kind").asText()).containsOnly("ConfigMap", "Secret");
+        for (ObjectNode resource : plain) {
+            var model = KubernetesManifestsTest.typed(resource);
+            assertThat(KubernetesManifestsTest.unknownFields(model)).isEmpty();
+            model.getMetadata().setNamespace(NAMESPACE);
+            client.resource(model).inNamespace(NAMESPACE).delete();
+            assertThat(client.resource(model).inNamespace(NAMESPACE).create()).isNotNull();
         }
     }
 
@@ -202,7 +218,8 @@ class CamelKResourcesTest {
                 definitions.put(catalogued, Kustomize.YAML.readTree(in).at("/spec/definition"));
             }
         }
-        JsonNode spec = Kustomize.readAll(PIPE).get(0).path("spec");
+        List<ObjectNode> pipeFile = Kustomize.readAll(PIPE);
+        JsonNode spec = Kustomize.ofKind(pipeFile, "Pipe").get(0).path("spec");
         List<JsonNode> endpoints = new ArrayList<>(List.of(spec.path("source"), spec.path("sink")));
         spec.path("steps").forEach(endpoints::add);
         assertThat(endpoints).extracting(e -> e.at("/ref/name").asText()).contains("lingma-chat-action");
@@ -212,6 +229,15 @@ class CamelKResourcesTest {
             assertThat(messages(SCHEMAS.getSchema(definitions.get(name)).validate(endpoint.path("properties"))))
                     .as("properties for " + name).isEmpty();
         }
+        // the action's credential comes from the Secret the Pipe mounts, as a Kamelet property of that Kamelet
+        assertThat(spec.at("/integration/traits/mount/configs").toString()).contains("secret:lingma-chat-pipe");
+        JsonNode secret = Kustomize.find(pipeFile, "Secret", "lingma-chat-pipe").path("stringData");
+        java.util.Properties properties = new java.util.Properties();
+        properties.load(new java.io.StringReader(secret.path("lingma-chat-pipe.properties").asText()));
+        assertThat(properties).containsOnlyKeys("camel.kamelet.lingma-chat-action.apiKey")
+                .containsValue("REPLACE_ME");
+        assertThat(definitions.get("lingma-chat-action").path("properties").has("apiKey")).isTrue();
+        assertThat(spec.toString()).doesNotContain("apiKey");
     }
 
     @Test
@@ -229,8 +255,18 @@ class CamelKResourcesTest {
         }
         assertThat(mounts).containsEntry("lingma-gateway-routes", "/opt/lingma-gateway/routes");
         Map<String, String> env = env(traits);
-        assertThat(Path.of(env.get("GATEWAY_REMOTE_AUTH_FILE")).getParent().toString())
-                .isEqualTo(mounts.get("lingma-gateway-credentials"));
+        for (String file : List.of("GATEWAY_REMOTE_AUTH_FILE", "GATEWAY_AUTH_KEYS_FILE")) {
+            assertThat(Path.of(env.get(file)).getParent().toString()).as(file)
+                    .isEqualTo(mounts.get("lingma-gateway-credentials"));
+            assertThat(Kustomize.find(resources, "Secret", "lingma-gateway-credentials")
+                    .at("/stringData/" + Path.of(env.get(file)).getFileName()).isTextual()).as(file).isTrue();
+        }
+        JsonNode container = Kustomize.find(resources, "Integration", "lingma-gateway")
+                .at("/spec/template/spec/containers/0");
+        assertThat(container.path("name").asText()).isEqualTo("integration");
+        JsonNode token = container.at("/env/0/valueFrom/secretKeyRef");
+        assertThat(Kustomize.find(resources, "Secret", token.path("name").asText())
+                .at("/stringData/" + token.path("key").asText()).isTextual()).isTrue();
         Kustomize.ofKind(resources, "ConfigMap").forEach(c -> assertThat(c.at("/metadata/labels")
                 .path("camel.apache.org/integration").asText()).as("hot reload label").isEqualTo("lingma-gateway"));
         // the same routes as the Deployment's (which KubernetesManifestsTest holds to routes/)
@@ -241,11 +277,22 @@ class CamelKResourcesTest {
 
     @Test
     void theIntegrationsProbesAndMetricsAreServedOnItsContainerPort() throws Exception {
-        JsonNode traits = Kustomize.find(camelK(), "Integration", "lingma-gateway").at("/spec/traits");
+        List<ObjectNode> resources = camelK();
+        JsonNode integration = Kustomize.find(resources, "Integration", "lingma-gateway");
+        JsonNode traits = integration.at("/spec/traits");
         int containerPort = traits.at("/container/port").asInt();
         Map<String, String> env = new HashMap<>(env(traits));
         assertThat(env.get("GATEWAY_MANAGEMENT_PORT")).isEqualTo(String.valueOf(containerPort));
-        // the container port of this test instead of the image's, the simulator instead of Lingma's API
+        // the Secret as mounted, with a test key; the container port of this test; the simulator for Lingma's API
+        Path credentials = Path.of("target", "camel-k-credentials").toAbsolutePath();
+        Files.createDirectories(credentials);
+        String key = "sk-camel-k-test";
+        String keysFile = Kustomize.find(resources, "Secret", "lingma-gateway-credentials")
+                .at("/stringData/api-keys.yaml").asText().replace("REPLACE_ME", ApiKeyStore.sha256Hex(key));
+        Files.writeString(credentials.resolve("api-keys.yaml"), keysFile);
+        env.put("GATEWAY_AUTH_KEYS_FILE", credentials.resolve("api-keys.yaml").toString());
+        JsonNode tokenVar = integration.at("/spec/template/spec/containers/0/env/0");
+        env.put(tokenVar.path("name").asText(), "camel-k-metrics-token");
         int port = 18272;
         env.put("GATEWAY_MANAGEMENT_PORT", String.valueOf(port));
         Process gateway = Launcher.start("camel-k-integration", Path.of(""), env, "--gateway.backend=simulator",
@@ -258,11 +305,13 @@ class CamelKResourcesTest {
             for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
                 assertThat(Launcher.status(base + traits.at("/health/" + probe).asText())).as(probe).isEqualTo(200);
             }
-            // the path the prometheus trait's PodMonitor scrapes
-            var metrics = Launcher.get(base + "/q/metrics");
+            // metrics on the same port, for a PodMonitor that sends the token
+            assertThat(Launcher.status(base + "/observe/metrics")).isEqualTo(401);
+            var metrics = Launcher.get(base + "/observe/metrics", "Authorization", "Bearer camel-k-metrics-token");
             assertThat(metrics.statusCode()).isEqualTo(200);
             assertThat(metrics.body()).contains("camel_exchanges_total");
-            assertThat(Launcher.status(base + "/v1/models")).isEqualTo(200);
+            assertThat(Launcher.get(base + "/v1/models", "Authorization", "Bearer " + key).statusCode())
+                    .isEqualTo(200);
         } finally {
             Launcher.stop(gateway, Duration.ofSeconds(20));
         }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.lingma.gateway.auth.ApiKeyStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -40,6 +41,9 @@ class DeploymentContainerTest {
     private static final Path POD = Path.of("target", "pod");
     private static final Path WORKDIR = POD.resolve("opt-lingma-gateway");
     private static final Path MOUNT = POD.resolve("etc-lingma-gateway-routes");
+    private static final Path CREDENTIALS = POD.resolve("etc-lingma-gateway-credentials");
+    private static final String API_KEY = "sk-deploy-test-key";
+    private static final String METRICS_TOKEN = "deploy-test-metrics-token";
 
     private final List<Process> processes = new ArrayList<>();
 
@@ -78,12 +82,22 @@ class DeploymentContainerTest {
         assertThat(once.exitValue()).isZero();
         assertThat(WORKDIR.resolve("routes/chat.camel.yaml")).hasContent(files.get("chat.camel.yaml"));
 
-        List<String> args = new ArrayList<>(gateway.getArgs());
+        // the Secret as its volume holds it, with test values for the placeholders
+        Map<String, String> secret = secretVolume(Kustomize.find(resources, "Secret", "lingma-gateway-credentials"));
+        Map<String, String> env = new HashMap<>();
+        for (var e : gateway.getEnv()) {
+            env.put(e.getName(), e.getValue() != null ? e.getValue()
+                    : secret.get(e.getValueFrom().getSecretKeyRef().getKey()));
+        }
+        List<String> args = new ArrayList<>();
+        for (String arg : gateway.getArgs()) {
+            args.add(arg.replace("/etc/lingma-gateway/credentials", CREDENTIALS.toAbsolutePath().toString()));
+        }
         // the Lingma API is not reachable from a test: the simulator stands in, on this test's loopback ports
         args.addAll(List.of("--gateway.backend=simulator", "--gateway.http.host=127.0.0.1",
                 "--gateway.http.port=" + PORT, "--gateway.management.port=" + MANAGEMENT,
                 "--gateway.ipc.cwd=" + POD.toAbsolutePath().resolve("agent-cwd")));
-        Process gw = Launcher.start("deployment-container", WORKDIR, args.toArray(String[]::new));
+        Process gw = Launcher.start("deployment-container", WORKDIR, env, args.toArray(String[]::new));
         processes.add(gw);
         Map<String, Integer> ports = Map.of("http", PORT, "management", MANAGEMENT);
         Map<String, Integer> containerPorts = new HashMap<>();
@@ -97,6 +111,13 @@ class DeploymentContainerTest {
             assertThat(Launcher.status(url(ports, probe))).as(url(ports, probe)).isEqualTo(200);
         }
         assertThat(Launcher.get("http://127.0.0.1:" + PORT + "/reload-probe").body()).isEqualTo("v1");
+        // the keys file and the metrics token of the Secret are in force
+        String models = "http://127.0.0.1:" + PORT + "/v1/models";
+        assertThat(Launcher.status(models)).isEqualTo(401);
+        assertThat(Launcher.get(models, "Authorization", "Bearer " + API_KEY).statusCode()).isEqualTo(200);
+        String metrics = "http://127.0.0.1:" + MANAGEMENT + "/observe/metrics";
+        assertThat(Launcher.status(metrics)).isEqualTo(401);
+        assertThat(Launcher.get(metrics, "Authorization", "Bearer " + METRICS_TOKEN).statusCode()).isEqualTo(200);
 
         // the sidecar, then a ConfigMap update as the kubelet writes it
         Process sidecar = sync(container(pod.getContainers(), "routes-sync").getCommand(), "sidecar");
@@ -111,6 +132,24 @@ class DeploymentContainerTest {
         // SIGTERM ends the sidecar at once (PID 1 of its container: it needs its own handler)
         sidecar.destroy();
         assertThat(sidecar.waitFor(5, TimeUnit.SECONDS)).as("sidecar exited on SIGTERM").isTrue();
+    }
+
+    /**
+     * Writes the Secret's entries into {@link #CREDENTIALS} as its volume would, the placeholders replaced by this
+     * test's API key digest and metrics token.
+     *
+     * @return the entries as written
+     */
+    private static Map<String, String> secretVolume(JsonNode secret) throws IOException {
+        Files.createDirectories(CREDENTIALS);
+        Map<String, String> entries = new HashMap<>();
+        secret.path("stringData").fields().forEachRemaining(f -> entries.put(f.getKey(), f.getValue().asText()
+                .replace("sha256: REPLACE_ME", "sha256: " + ApiKeyStore.sha256Hex(API_KEY))
+                .replace("REPLACE_ME", f.getKey().equals("metrics-token") ? METRICS_TOKEN : "REPLACE_ME")));
+        for (var e : entries.entrySet()) {
+            Files.writeString(CREDENTIALS.resolve(e.getKey()), e.getValue(), StandardCharsets.UTF_8);
+        }
+        return entries;
     }
 
     private static String probeRoute(String answer) {

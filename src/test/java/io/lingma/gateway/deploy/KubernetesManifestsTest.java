@@ -228,16 +228,30 @@ class KubernetesManifestsTest {
                 "--camel.main.routes-reload-enabled=true");
         assertThat(workdir + "/" + settings.getProperty("camel.main.routes-reload-directory"))
                 .isEqualTo(workdir + "/routes");
-        String authFile = gateway.getArgs().stream().filter(a -> a.startsWith("--gateway.remote.auth-file="))
-                .map(a -> a.substring(a.indexOf('=') + 1)).findFirst().orElseThrow();
+        String authFile = argument(gateway.getArgs(), "gateway.remote.auth-file");
         var credentialsMount = gateway.getVolumeMounts().stream().filter(m -> m.getName().equals("credentials"))
                 .findFirst().orElseThrow();
         assertThat(Path.of(authFile).getParent()).isEqualTo(Path.of(credentialsMount.getMountPath()));
-        JsonNode secret = Kustomize.find(resources, "Secret", "lingma-gateway-credentials");
-        String credentialFile = secret.at("/stringData/" + Path.of(authFile).getFileName()).asText();
+        JsonNode secret = Kustomize.find(resources, "Secret", "lingma-gateway-credentials").path("stringData");
+        String credentialFile = secret.path(Path.of(authFile).getFileName().toString()).asText();
         JsonNode auth = new ObjectMapper().readTree(credentialFile).path("auth");
         assertThat(auth.fieldNames()).toIterable()
                 .containsExactlyInAnyOrder("cosy_key", "encrypt_user_info", "user_id", "machine_id");
+        // bound to 0.0.0.0 the gateway starts only with API keys: the keys file of the same Secret
+        String keysFile = argument(gateway.getArgs(), "gateway.auth.keys-file");
+        assertThat(Path.of(keysFile).getParent()).isEqualTo(Path.of(credentialsMount.getMountPath()));
+        JsonNode keys = Kustomize.YAML.readTree(secret.path(Path.of(keysFile).getFileName().toString()).asText());
+        assertThat(keys.path("keys")).isNotEmpty();
+        keys.path("keys").forEach(k -> assertThat(k.path("sha256").asText()).as("a digest placeholder, no key")
+                .isEqualTo("REPLACE_ME"));
+        assertThat(gateway.getArgs()).noneMatch(a -> a.startsWith("--gateway.auth.allow-anonymous"));
+        var metricsToken = gateway.getEnv().stream().filter(e -> e.getName().equals("GATEWAY_AUTH_METRICS_TOKEN"))
+                .findFirst().orElseThrow().getValueFrom().getSecretKeyRef();
+        assertThat(metricsToken.getName()).isEqualTo("lingma-gateway-credentials");
+        assertThat(secret.has(metricsToken.getKey())).isTrue();
+        // placeholders only, in every entry
+        assertThat(secret.toString()).doesNotContainPattern("[0-9a-f]{32}");
+        secret.fields().forEachRemaining(f -> assertThat(f.getValue().asText()).as(f.getKey()).contains("REPLACE_ME"));
         auth.forEach(v -> assertThat(v.asText()).as("the Secret holds placeholders only").isEqualTo("REPLACE_ME"));
 
         // its own resources: every volume, probe port, selector and reference resolves
@@ -289,6 +303,12 @@ class KubernetesManifestsTest {
         assertThat(Kustomize.find(team, "PodDisruptionBudget", "lingma-gateway").at("/spec/maxUnavailable").asInt())
                 .isEqualTo(1);
         assertThat(team).allSatisfy(r -> assertThat(r.toString()).doesNotContain("0.1.0-SNAPSHOT"));
+    }
+
+    /** @return the value of {@code --key=value} among the container's arguments */
+    static String argument(List<String> args, String key) {
+        return args.stream().filter(a -> a.startsWith("--" + key + "=")).map(a -> a.substring(key.length() + 3))
+                .findFirst().orElseThrow(() -> new AssertionError("no --" + key));
     }
 
     private static Map<String, String> labels(JsonNode node) {

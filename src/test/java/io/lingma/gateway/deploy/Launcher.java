@@ -72,11 +72,18 @@ final class Launcher {
         return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
     }
 
-    /** @return the response, or null when the gateway did not answer (not up yet, or gone) */
-    static HttpResponse<String> get(String url) {
+    /**
+     * @param url     what to get
+     * @param headers name, value, name, value…
+     * @return the response, or null when the gateway did not answer (not up yet, or gone)
+     */
+    static HttpResponse<String> get(String url, String... headers) {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10));
+            for (int i = 0; i + 1 < headers.length; i += 2) {
+                request.header(headers[i], headers[i + 1]);
+            }
+            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             return null;
         } catch (InterruptedException e) {

@@ -1,8 +1,6 @@
 package io.lingma.gateway.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.sun.net.httpserver.HttpServer;
 import io.lingma.gateway.GatewayMain;
 import io.lingma.gateway.simulator.LingmaSimulator;
@@ -44,7 +42,6 @@ import static org.awaitility.Awaitility.await;
 class LingmaKameletsTest {
 
     private static final String GATEWAY = "http://127.0.0.1:18264";
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     @BeanInject("lingmaSimulator")
     LingmaSimulator simulator;
@@ -101,7 +98,8 @@ class LingmaKameletsTest {
 
     @Test
     void thePipeExampleRunsTimerSourceThroughTheActionToLogSink() throws Exception {
-        JsonNode pipe = YAML.readTree(Path.of("deploy", "camel-k", "lingma-chat-pipe.yaml").toFile());
+        JsonNode pipe = Kustomize.ofKind(Kustomize.readAll(Path.of("deploy", "camel-k", "lingma-chat-pipe.yaml")),
+                "Pipe").get(0);
         JsonNode spec = pipe.path("spec");
         List<String> uris = new ArrayList<>();
         uris.add(bind(spec.path("source"), "source", Map.of()));
