@@ -30,6 +30,7 @@ import io.lingma.gateway.http.HttpReadGuard;
 import io.lingma.gateway.http.HttpLifecycle;
 import io.lingma.gateway.http.HttpListeners;
 import io.lingma.gateway.http.RequestGuard;
+import io.lingma.gateway.http.ShutdownGate;
 import io.lingma.gateway.http.VertxRouterSetup;
 import io.lingma.gateway.images.ImageLoader;
 import io.lingma.gateway.lingma.ipc.IpcChatBackend;
@@ -48,6 +49,7 @@ import io.lingma.gateway.lingma.remote.RemoteSseParser;
 import io.lingma.gateway.service.ChatService;
 import io.lingma.gateway.service.ClientApis;
 import io.lingma.gateway.service.ConcurrencyLimiter;
+import io.lingma.gateway.service.Drain;
 import io.lingma.gateway.service.HealthService;
 import io.lingma.gateway.service.ModelCatalog;
 import io.lingma.gateway.service.UpstreamHealthCheck;
@@ -73,7 +75,9 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.spi.ExchangeFormatter;
 import org.apache.camel.spi.MaskingFormatter;
+import org.apache.camel.spi.ShutdownStrategy;
 import org.apache.camel.spi.Tracer;
+import org.apache.camel.support.LifecycleStrategySupport;
 import org.apache.camel.support.processor.DefaultMaskingFormatter;
 
 import javax.sql.DataSource;
@@ -128,6 +132,7 @@ public class GatewayConfiguration implements CamelConfiguration {
     private boolean shutDown;
     private UsageRecorder usageRecorder;
     private LedgerDatabase ledgerDatabase;
+    private final Drain drain = new Drain();
 
     @Override
     public void configure(CamelContext camelContext) throws Exception {
@@ -146,6 +151,12 @@ public class GatewayConfiguration implements CamelConfiguration {
             org.slf4j.LoggerFactory.getLogger(ApiKeyAuthenticator.class).warn(anonymous);
         }
         camelContext.addStartupListener(new HttpListeners(port));
+        camelContext.addLifecycleStrategy(new LifecycleStrategySupport() {
+            @Override
+            public void onContextStopping(CamelContext stopping) {
+                drain.begin(drainGrace(stopping.getShutdownStrategy()));
+            }
+        });
         camelContext.addStartupListener(new VertxRouterSetup(clientApis(), edgeErrors(), port));
         camelContext.addStartupListener(edgeErrors());
         if (props.bool("camel.management.enabled", false)) {
@@ -444,6 +455,13 @@ public class GatewayConfiguration implements CamelConfiguration {
                 props.string("gateway.http.allowed-hosts", "")));
     }
 
+    /** @return what the client port answers while the gateway shuts down */
+    @BindToRegistry("shutdownGate")
+    public ShutdownGate shutdownGate(CamelContext ctx) {
+        init(ctx);
+        return new ShutdownGate(drain, healthService(ctx), clientApis(), mapper());
+    }
+
     /** @return the error-envelope responder */
     @BindToRegistry("errorResponder")
     public ErrorResponder errorResponder(CamelContext ctx) {
@@ -464,7 +482,18 @@ public class GatewayConfiguration implements CamelConfiguration {
     @BindToRegistry("healthService")
     public HealthService healthService(CamelContext ctx) {
         init(ctx);
-        return new HealthService(backend(), breaker(), limiter(), VERSION);
+        return new HealthService(backend(), breaker(), limiter(), VERSION, drain);
+    }
+
+    /**
+     * @param shutdown Camel's shutdown strategy ({@code camel.main.shutdown-timeout})
+     * @return how long running responses may go on: a second short of the timeout (half of a timeout under 2 s),
+     * so that they end with their terminal error before Camel forces the routes down
+     */
+    private static Duration drainGrace(ShutdownStrategy shutdown) {
+        Duration timeout = Duration.ofMillis(shutdown.getTimeUnit().toMillis(shutdown.getTimeout()));
+        Duration margin = timeout.compareTo(Duration.ofSeconds(2)) < 0 ? timeout.dividedBy(2) : Duration.ofSeconds(1);
+        return timeout.minus(margin);
     }
 
     /** @return the request statistics and debug ring (issue 9 §3, {@code gateway.debug.requests.size}) */
@@ -751,7 +780,7 @@ public class GatewayConfiguration implements CamelConfiguration {
                     props.duration("gateway.first-output-timeout", Duration.ofSeconds(120)),
                     props.duration("gateway.request-timeout", Duration.ofSeconds(600)), toolEmulation(),
                     apiSettings().toolIdGenerator(), props.bool("gateway.remote.tool-text-fallback", true),
-                    props.bytes("gateway.http.max-response-bytes", 8L * 1024 * 1024));
+                    props.bytes("gateway.http.max-response-bytes", 8L * 1024 * 1024), drain);
         }
         return chatService;
     }

@@ -25,6 +25,7 @@ public enum ErrorKind {
     UPSTREAM_EMPTY_REPLY(502, "api_error", "upstream_empty_reply", "api_error"),
     BACKEND_UNAVAILABLE(503, "api_error", "backend_unavailable", "overloaded_error"),
     BACKEND_UNSUPPORTED(503, "api_error", "backend_unsupported", "overloaded_error"),
+    SHUTTING_DOWN(503, "api_error", "shutting_down", "overloaded_error"),
     UPSTREAM_TIMEOUT(504, "api_error", "upstream_timeout", "api_error");
 
     private final int status;
@@ -61,6 +62,7 @@ public enum ErrorKind {
 
     /** @return true for 5xx kinds caused by the upstream, which count as circuit-breaker failures */
     public boolean upstreamFault() {
-        return status >= 502;
+        // the gateway's own shutdown says nothing about Lingma
+        return status >= 502 && this != SHUTTING_DOWN;
     }
 }

@@ -49,6 +49,7 @@ public class VertxRouterSetup implements StartupListener {
         // HEAD is served by the GET route: Vert.x drops the body of a response to a HEAD request
         router.route().order(Integer.MIN_VALUE).method(HttpMethod.HEAD)
                 .handler(ctx -> ctx.reroute(HttpMethod.GET, pathAndQuery(ctx)));
+        context.getRegistry().lookupByNameAndType("shutdownGate", ShutdownGate.class).install(router);
         context.getRegistry().lookupByNameAndType("requestGuard", RequestGuard.class).install(router);
         router.route().last().handler(ctx -> unmatched(router, ctx));
         // a bad escape met while matching a path parameter skips failure handlers: this router's error handler

@@ -49,6 +49,7 @@ public class ChatService {
     private final ApiSettings.ToolIdGenerator toolIds;
     private final boolean toolTextFallback;
     private final long maxResponseChars;
+    private final Drain drain;
 
     /**
      * @param backend            the upstream
@@ -65,10 +66,13 @@ public class ChatService {
      * @param maxResponseChars   {@code gateway.http.max-response-bytes} (default 8 MiB): characters of content a
      *                           non-streamed answer may have; a longer one is abandoned with a 502 (it would be
      *                           held whole, several times over, until the client has read it)
+     * @param drain              the shutdown state: its deadline ends responses still running (503 before the
+     *                           commit, a terminal error event after it)
      */
     public ChatService(ChatBackend backend, TokenEstimator estimator, CircuitBreaker breaker, Duration commitTimeout,
                        Duration firstOutputTimeout, Duration requestTimeout, ToolEmulation tools,
-                       ApiSettings.ToolIdGenerator toolIds, boolean toolTextFallback, long maxResponseChars) {
+                       ApiSettings.ToolIdGenerator toolIds, boolean toolTextFallback, long maxResponseChars,
+                       Drain drain) {
         this.backend = backend;
         this.estimator = estimator;
         this.breaker = breaker;
@@ -79,6 +83,7 @@ public class ChatService {
         this.toolIds = toolIds;
         this.toolTextFallback = toolTextFallback;
         this.maxResponseChars = maxResponseChars;
+        this.drain = drain;
     }
 
     /**
@@ -99,6 +104,11 @@ public class ChatService {
         TurnWatch client = watch == null ? TurnWatch.NONE : watch;
         if (stats != null) {
             stats.upstreamStarted();
+        }
+        GatewayException late = drain.expired();
+        if (late != null) {
+            // a request that waited for a slot past the shutdown deadline: no new Lingma turn
+            throw late;
         }
         try {
             return backend.open(ToolEmulation.keepToolMode(request), model, client::abandoned);
@@ -156,7 +166,12 @@ public class ChatService {
         long deadline = System.nanoTime() + commitTimeout.toNanos();
         try {
             while (true) {
-                long left = deadline - System.nanoTime();
+                GatewayException stopping = drain.expired();
+                if (stopping != null) {
+                    upstream.cancel("gateway shutting down");
+                    throw stopping;
+                }
+                long left = Math.min(deadline - System.nanoTime(), drain.remainingNanos());
                 // short slices, so a client that left is noticed while Lingma is still silent
                 ChatEvent e = left <= 0 ? null : upstream.next(Duration.ofNanos(Math.min(left, 200_000_000L)));
                 if (client.abandoned()) {
@@ -309,7 +324,7 @@ public class ChatService {
 
     /** @return a new deadline tracker for one response */
     public TurnClock clock() {
-        return new TurnClock(firstOutputTimeout, requestTimeout);
+        return new TurnClock(firstOutputTimeout, requestTimeout, drain);
     }
 
     /**
@@ -351,15 +366,17 @@ public class ChatService {
         return estimator;
     }
 
-    /** Deadlines of one response: first output and whole request (client-api.md §13). */
+    /** Deadlines of one response: first output and whole request (client-api.md §13), and the shutdown's. */
     public static final class TurnClock {
         private final long start = System.nanoTime();
         private final Duration firstOutput;
         private final Duration request;
+        private final Drain drain;
 
-        TurnClock(Duration firstOutput, Duration request) {
+        TurnClock(Duration firstOutput, Duration request, Drain drain) {
             this.firstOutput = firstOutput;
             this.request = request;
+            this.drain = drain;
         }
 
         /**
@@ -374,11 +391,16 @@ public class ChatService {
 
         /**
          * @param hasContent whether content already arrived
-         * @return the 504 to raise when a deadline has passed, else null
+         * @return the 504 to raise when a deadline has passed (503 {@code shutting_down} at the shutdown's), else
+         * null
          */
         public GatewayException expired(boolean hasContent) {
             if (remainingNanos(hasContent) > 0) {
                 return null;
+            }
+            GatewayException stopping = drain.expired();
+            if (stopping != null) {
+                return stopping;
             }
             String message = hasContent ? "Lingma did not finish within the request timeout"
                     : "timed out while waiting for Lingma to start responding";
@@ -394,7 +416,7 @@ public class ChatService {
             if (!hasContent && !firstOutput.isZero()) {
                 left = Math.min(left, firstOutput.toNanos() - elapsed);
             }
-            return left;
+            return Math.min(left, drain.remainingNanos());
         }
     }
 }

@@ -21,33 +21,39 @@ public class HealthService {
     private final CircuitBreaker breaker;
     private final ConcurrencyLimiter limiter;
     private final String version;
+    private final Drain drain;
 
     /**
      * @param backend the upstream
      * @param breaker the upstream circuit breaker
      * @param limiter the concurrency limiter
      * @param version the gateway version
+     * @param drain   the shutdown state: a gateway shutting down is not ready
      */
-    public HealthService(ChatBackend backend, CircuitBreaker breaker, ConcurrencyLimiter limiter, String version) {
+    public HealthService(ChatBackend backend, CircuitBreaker breaker, ConcurrencyLimiter limiter, String version,
+                         Drain drain) {
         this.backend = backend;
         this.breaker = breaker;
         this.limiter = limiter;
         this.version = version;
+        this.drain = drain;
     }
 
-    /** @return true when the backend can take a turn now */
+    /** @return true when the backend can take a turn now and the gateway is not shutting down */
     public boolean ready() {
-        return backend.ready();
+        return !drain.draining() && backend.ready();
     }
 
     /**
-     * @return {@code {ok, ready, service, version, backend, simulator, state{…}, circuit_breaker{…}, concurrency{…}}}
+     * @return {@code {ok, ready, draining, service, version, backend, simulator, state{…}, circuit_breaker{…},
+     * concurrency{…}}}
      */
     public Map<String, Object> document() {
-        boolean ready = backend.ready();
+        boolean ready = ready();
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("ok", ready);
         doc.put("ready", ready);
+        doc.put("draining", drain.draining());
         doc.put("service", SERVICE);
         doc.put("version", version);
         doc.put("backend", backend.name());
