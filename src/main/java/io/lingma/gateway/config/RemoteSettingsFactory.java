@@ -49,6 +49,7 @@ final class RemoteSettingsFactory {
                 .fallbackModels(models.isEmpty() ? d.fallbackModels() : csv(models))
                 .fallbackMaxAttempts(props.integer("gateway.remote.fallback.max-attempts", d.fallbackMaxAttempts()))
                 .busyRetries(props.integer("gateway.remote.busy-retries", d.busyRetries()))
+                .busyRetryDelay(props.duration("gateway.remote.busy-retry-delay", d.busyRetryDelay()))
                 .doneGrace(props.duration("gateway.remote.done-grace", d.doneGrace()))
                 .forwardMaxTokens(props.bool("gateway.remote.forward-max-tokens", d.forwardMaxTokens()))
                 .maxTokensCap(props.integer("gateway.remote.max-tokens-cap", d.maxTokensCap()))

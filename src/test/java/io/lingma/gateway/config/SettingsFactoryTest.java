@@ -1,0 +1,40 @@
+package io.lingma.gateway.config;
+
+import io.lingma.gateway.lingma.remote.RemoteSettings;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Each documented setting reaches the settings record it configures (issue 8 §2: no key is silently ignored). */
+class SettingsFactoryTest {
+
+    @Test
+    void remoteBusyRetryDelay() throws Exception {
+        assertThat(remote(Map.of()).busyRetryDelay()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(remote(Map.of("gateway.remote.busy-retry-delay", "750ms")).busyRetryDelay())
+                .isEqualTo(Duration.ofMillis(750));
+    }
+
+    private static RemoteSettings remote(Map<String, String> overrides) throws Exception {
+        return withProperties(overrides, props -> RemoteSettingsFactory.from(props, null, null, null));
+    }
+
+    /** Boots no routes: only Camel's properties component over application.properties plus {@code overrides}. */
+    static <T> T withProperties(Map<String, String> overrides,
+                                java.util.function.Function<GatewayProperties, T> read) throws Exception {
+        try (DefaultCamelContext ctx = new DefaultCamelContext()) {
+            ctx.getPropertiesComponent().setLocation("file:" + Path.of("application.properties").toAbsolutePath());
+            Properties cli = new Properties();
+            cli.putAll(overrides);
+            ctx.getPropertiesComponent().setOverrideProperties(cli);
+            ctx.start();
+            return read.apply(new GatewayProperties(ctx));
+        }
+    }
+}
