@@ -53,6 +53,7 @@ final class RemoteSettingsFactory {
                 .doneGrace(props.duration("gateway.remote.done-grace", d.doneGrace()))
                 .forwardMaxTokens(props.bool("gateway.remote.forward-max-tokens", d.forwardMaxTokens()))
                 .maxTokensCap(props.integer("gateway.remote.max-tokens-cap", d.maxTokensCap()))
+                .maxSseLine(props.integer("gateway.remote.max-sse-line", d.maxSseLine()))
                 .toolMode(RemoteSettings.ToolMode.parse(props.string("gateway.remote.tool-mode", "native")))
                 .maxBufferedBytes(props.bytes("gateway.stream.max-buffered-bytes", d.maxBufferedBytes()));
         if (stateFile != null) {

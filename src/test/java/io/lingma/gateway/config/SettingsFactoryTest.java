@@ -21,6 +21,12 @@ class SettingsFactoryTest {
                 .isEqualTo(Duration.ofMillis(750));
     }
 
+    @Test
+    void remoteMaxSseLine() throws Exception {
+        assertThat(remote(Map.of()).maxSseLine()).isEqualTo(16 * 1024 * 1024);
+        assertThat(remote(Map.of("gateway.remote.max-sse-line", "65536")).maxSseLine()).isEqualTo(65536);
+    }
+
     private static RemoteSettings remote(Map<String, String> overrides) throws Exception {
         return withProperties(overrides, props -> RemoteSettingsFactory.from(props, null, null, null));
     }
