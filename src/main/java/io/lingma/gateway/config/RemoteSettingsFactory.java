@@ -54,6 +54,7 @@ final class RemoteSettingsFactory {
                 .forwardMaxTokens(props.bool("gateway.remote.forward-max-tokens", d.forwardMaxTokens()))
                 .maxTokensCap(props.integer("gateway.remote.max-tokens-cap", d.maxTokensCap()))
                 .maxSseLine(props.integer("gateway.remote.max-sse-line", d.maxSseLine()))
+                .defaultTemperature(Double.parseDouble(props.string("gateway.remote.default-temperature", "0.1")))
                 .toolMode(RemoteSettings.ToolMode.parse(props.string("gateway.remote.tool-mode", "native")))
                 .maxBufferedBytes(props.bytes("gateway.stream.max-buffered-bytes", d.maxBufferedBytes()));
         if (stateFile != null) {

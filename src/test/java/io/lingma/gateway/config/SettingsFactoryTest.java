@@ -27,6 +27,12 @@ class SettingsFactoryTest {
         assertThat(remote(Map.of("gateway.remote.max-sse-line", "65536")).maxSseLine()).isEqualTo(65536);
     }
 
+    @Test
+    void remoteDefaultTemperature() throws Exception {
+        assertThat(remote(Map.of()).defaultTemperature()).isEqualTo(0.1);
+        assertThat(remote(Map.of("gateway.remote.default-temperature", "0.7")).defaultTemperature()).isEqualTo(0.7);
+    }
+
     private static RemoteSettings remote(Map<String, String> overrides) throws Exception {
         return withProperties(overrides, props -> RemoteSettingsFactory.from(props, null, null, null));
     }
