@@ -16,7 +16,8 @@ final class RemoteSettingsFactory {
      * @param props     the gateway properties
      * @param baseUrl   a base URL overriding {@code gateway.remote.base-url} (the embedded simulator's), or null
      * @param cacheDir  a plugin cache directory overriding {@code gateway.remote.cache-dir}, or null
-     * @param stateFile where a base URL that answered is remembered, or null for the default
+     * @param stateFile a state file overriding {@code gateway.remote.base-url-state-file} (the embedded
+     *                  simulator's), or null
      * @return the remote settings; unset keys keep {@link RemoteSettings#defaults()}
      * @throws IllegalArgumentException for invalid values (fatal at start)
      */
@@ -25,6 +26,7 @@ final class RemoteSettingsFactory {
         String cache = props.string("gateway.remote.cache-dir", "");
         String auth = props.string("gateway.remote.auth-file", "");
         String models = props.string("gateway.remote.fallback.models", "");
+        String state = props.string("gateway.remote.base-url-state-file", "");
         RemoteSettings.Builder b = d.toBuilder()
                 .baseUrl(baseUrl != null ? baseUrl : props.string("gateway.remote.base-url", d.baseUrl()))
                 .cacheDir(cacheDir != null ? cacheDir : cache.isEmpty() ? d.cacheDir() : Path.of(cache))
@@ -55,10 +57,11 @@ final class RemoteSettingsFactory {
                 .maxTokensCap(props.integer("gateway.remote.max-tokens-cap", d.maxTokensCap()))
                 .maxSseLine(props.integer("gateway.remote.max-sse-line", d.maxSseLine()))
                 .defaultTemperature(Double.parseDouble(props.string("gateway.remote.default-temperature", "0.1")))
+                .expiryMargin(props.duration("gateway.remote.expiry-margin", d.expiryMargin()))
                 .toolMode(RemoteSettings.ToolMode.parse(props.string("gateway.remote.tool-mode", "native")))
                 .maxBufferedBytes(props.bytes("gateway.stream.max-buffered-bytes", d.maxBufferedBytes()));
-        if (stateFile != null) {
-            b.baseUrlStateFile(stateFile);
+        if (stateFile != null || !state.isEmpty()) {
+            b.baseUrlStateFile(stateFile != null ? stateFile : Path.of(state));
         }
         return b.build();
     }

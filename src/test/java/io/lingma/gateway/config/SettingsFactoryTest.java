@@ -33,6 +33,19 @@ class SettingsFactoryTest {
         assertThat(remote(Map.of("gateway.remote.default-temperature", "0.7")).defaultTemperature()).isEqualTo(0.7);
     }
 
+    @Test
+    void remoteExpiryMargin() throws Exception {
+        assertThat(remote(Map.of()).expiryMargin()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(remote(Map.of("gateway.remote.expiry-margin", "5m")).expiryMargin()).isEqualTo(Duration.ofMinutes(5));
+    }
+
+    @Test
+    void remoteBaseUrlStateFile() throws Exception {
+        assertThat(remote(Map.of()).baseUrlStateFile()).isNull();
+        assertThat(remote(Map.of("gateway.remote.base-url-state-file", "target/state/url.json")).baseUrlStateFile())
+                .isEqualTo(Path.of("target/state/url.json"));
+    }
+
     private static RemoteSettings remote(Map<String, String> overrides) throws Exception {
         return withProperties(overrides, props -> RemoteSettingsFactory.from(props, null, null, null));
     }
