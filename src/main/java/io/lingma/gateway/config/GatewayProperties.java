@@ -118,6 +118,20 @@ public final class GatewayProperties {
         }
     }
 
+    /**
+     * A group of settings named by their key's last part, e.g. {@code gateway.remote.headers.Cosy-Key}, from the
+     * property files and the command line (environment variables cannot name a group member).
+     *
+     * @param prefix the group's prefix ending in {@code .}, e.g. {@code gateway.remote.headers.}
+     * @return name after the prefix → trimmed value, sorted by name
+     */
+    public java.util.Map<String, String> group(String prefix) {
+        java.util.Map<String, String> values = new java.util.TreeMap<>();
+        context.getPropertiesComponent().loadProperties(name -> name.startsWith(prefix)).stringPropertyNames()
+                .forEach(name -> values.put(name.substring(prefix.length()), string(name, "")));
+        return values;
+    }
+
     private static <T> T parse(String key, String value, java.util.function.Function<String, T> parser) {
         try {
             return parser.apply(value);

@@ -39,6 +39,7 @@ final class RemoteSettingsFactory {
                 .userType(props.string("gateway.remote.user-type", d.userType()))
                 .businessProfile(RemoteSettings.BusinessProfile.parse(
                         props.string("gateway.remote.business-profile", "jb_plugin")))
+                .headers(props.group("gateway.remote.headers."))
                 .encodeBody(props.bool("gateway.remote.encode-body", d.encodeBody()))
                 .connectTimeout(props.duration("gateway.remote.connect-timeout", d.connectTimeout()))
                 .firstByteTimeout(props.duration("gateway.remote.first-byte-timeout", d.firstByteTimeout()))

@@ -46,6 +46,14 @@ class SettingsFactoryTest {
                 .isEqualTo(Path.of("target/state/url.json"));
     }
 
+    @Test
+    void remoteHeaders() throws Exception {
+        assertThat(remote(Map.of()).headers()).isEmpty();
+        assertThat(remote(Map.of("gateway.remote.headers.User-Agent", "lingma-tap/1",
+                "gateway.remote.headers.Cosy-Clienttype", "")).headers())
+                .containsExactly(Map.entry("Cosy-Clienttype", ""), Map.entry("User-Agent", "lingma-tap/1"));
+    }
+
     private static RemoteSettings remote(Map<String, String> overrides) throws Exception {
         return withProperties(overrides, props -> RemoteSettingsFactory.from(props, null, null, null));
     }
