@@ -42,6 +42,7 @@ final class IpcSettingsFactory {
                 .finishGrace(props.duration("gateway.ipc.finish-grace", d.finishGrace()))
                 .modelsTtl(props.duration("gateway.ipc.models-ttl", d.modelsTtl()))
                 .maxConcurrentTurns(props.integer("gateway.ipc.max-concurrent-turns", d.maxConcurrentTurns()))
+                .turnQueueSize(props.integer("gateway.ipc.turn-queue-size", d.turnQueueSize()))
                 .maxFrameBytes((int) props.bytes("gateway.ipc.max-frame-bytes", d.maxFrameBytes()))
                 .protocolVersion(props.integer("gateway.ipc.protocol-version", d.protocolVersion()))
                 .serverRequestReply(IpcSettings.ServerRequestReply.parse(

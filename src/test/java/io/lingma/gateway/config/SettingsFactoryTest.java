@@ -1,5 +1,6 @@
 package io.lingma.gateway.config;
 
+import io.lingma.gateway.lingma.ipc.IpcSettings;
 import io.lingma.gateway.lingma.remote.RemoteSettings;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.Test;
@@ -52,6 +53,16 @@ class SettingsFactoryTest {
         assertThat(remote(Map.of("gateway.remote.headers.User-Agent", "lingma-tap/1",
                 "gateway.remote.headers.Cosy-Clienttype", "")).headers())
                 .containsExactly(Map.entry("Cosy-Clienttype", ""), Map.entry("User-Agent", "lingma-tap/1"));
+    }
+
+    @Test
+    void ipcTurnQueueSize() throws Exception {
+        assertThat(ipc(Map.of()).turnQueueSize()).isEqualTo(4096);
+        assertThat(ipc(Map.of("gateway.ipc.turn-queue-size", "128")).turnQueueSize()).isEqualTo(128);
+    }
+
+    private static IpcSettings ipc(Map<String, String> overrides) throws Exception {
+        return withProperties(overrides, props -> IpcSettingsFactory.from(props, null));
     }
 
     private static RemoteSettings remote(Map<String, String> overrides) throws Exception {
