@@ -55,6 +55,8 @@ final class IpcSettingsFactory {
                 .shellType(shell.isEmpty() ? d.shellType() : shell)
                 .currentFilePath(currentFile.isEmpty() ? null : currentFile)
                 .requestIdPrefix(props.string("gateway.ipc.request-id-prefix", d.requestIdPrefix()))
+                .retryRequestIdPrefix(props.string("gateway.ipc.retry-request-id-prefix",
+                        d.retryRequestIdPrefix()))
                 .fileUriScheme(props.string("gateway.ipc.file-uri-scheme", d.fileUriScheme()))
                 .reconnectBackoffMin(props.duration("gateway.ipc.reconnect-backoff-min", d.reconnectBackoffMin()))
                 .reconnectBackoffMax(props.duration("gateway.ipc.reconnect-backoff-max", d.reconnectBackoffMax()))

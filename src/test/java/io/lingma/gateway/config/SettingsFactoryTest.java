@@ -61,6 +61,13 @@ class SettingsFactoryTest {
         assertThat(ipc(Map.of("gateway.ipc.turn-queue-size", "128")).turnQueueSize()).isEqualTo(128);
     }
 
+    @Test
+    void ipcRetryRequestIdPrefix() throws Exception {
+        assertThat(ipc(Map.of()).retryRequestIdPrefix()).isEqualTo("gw-retry");
+        assertThat(ipc(Map.of("gateway.ipc.retry-request-id-prefix", "serve-tool")).retryRequestIdPrefix())
+                .isEqualTo("serve-tool");
+    }
+
     private static IpcSettings ipc(Map<String, String> overrides) throws Exception {
         return withProperties(overrides, props -> IpcSettingsFactory.from(props, null));
     }
