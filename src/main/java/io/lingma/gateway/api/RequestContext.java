@@ -5,11 +5,11 @@ package io.lingma.gateway.api;
  *
  * @param requestId   the gateway request id ({@code x-request-id}, client-api.md §2.5)
  * @param apiKeyScope tenant scope for caches (short hash of the caller's API key) or {@code -}
- * @param settings    the client-API settings in force; null means {@link ApiSettings#defaults()}
+ * @param settings    the client-API settings in force
  */
 public record RequestContext(String requestId, String apiKeyScope, ApiSettings settings) {
 
     public RequestContext {
-        settings = settings == null ? ApiSettings.defaults() : settings;
+        java.util.Objects.requireNonNull(settings, "settings");
     }
 }

@@ -59,9 +59,7 @@ import org.apache.camel.support.processor.DefaultMaskingFormatter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -104,7 +102,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         ExchangeFormatter traced = tracer.getExchangeFormatter();
         MaskingFormatter mask = logMask();
         tracer.setExchangeFormatter(exchange -> mask.format(traced.format(exchange)));
-        int port = props.integer("gateway.http.port", 8095);
+        int port = props.integer("gateway.http.port", 0, 65535);
         camelContext.addStartupListener(new HttpListeners(port));
         camelContext.addStartupListener(new VertxRouterSetup(clientApis(), port));
         HealthCheckRegistry health = HealthCheckRegistry.get(camelContext);
@@ -124,6 +122,16 @@ public class GatewayConfiguration implements CamelConfiguration {
     public Vertx vertx(CamelContext ctx) {
         init(ctx);
         return vertx();
+    }
+
+    /**
+     * @param ctx the Camel context
+     * @return the gateway's settings, which record every key read ({@link GatewayProperties#keysRead()})
+     */
+    @BindToRegistry("gatewayProperties")
+    public GatewayProperties gatewayProperties(CamelContext ctx) {
+        init(ctx);
+        return props;
     }
 
     /** @return the shared Jackson mapper */
@@ -307,8 +315,8 @@ public class GatewayConfiguration implements CamelConfiguration {
     public RequestGuard requestGuard(CamelContext ctx) {
         init(ctx);
         return new RequestGuard(clientApis(), RequestGuard.Settings.parse(
-                props.string("gateway.http.host", "127.0.0.1"), props.string("gateway.cors.allowed-origins", ""),
-                props.string("gateway.http.allowed-hosts", "")));
+                props.string("gateway.http.host"), props.string("gateway.cors.allowed-origins"),
+                props.string("gateway.http.allowed-hosts")));
     }
 
     /** @return the error-envelope responder */
@@ -323,8 +331,8 @@ public class GatewayConfiguration implements CamelConfiguration {
     public SseStreamer sseStreamer(CamelContext ctx) {
         init(ctx);
         return new SseStreamer(clientApis(), chatService(),
-                props.duration("gateway.stream.keepalive-interval", Duration.ofSeconds(15)),
-                props.duration("gateway.stream.write-stall-timeout", Duration.ofSeconds(60)));
+                props.positiveDuration("gateway.stream.keepalive-interval"),
+                props.positiveDuration("gateway.stream.write-stall-timeout"));
     }
 
     /** @return the health documents */
@@ -336,16 +344,57 @@ public class GatewayConfiguration implements CamelConfiguration {
 
     private synchronized void init(CamelContext ctx) {
         if (context == null) {
-            context = ctx;
             props = new GatewayProperties(ctx);
-            SecretLogging.apply(props.bool(SecretLogging.UNSAFE_SETTING, false));
+            SecretLogging.apply(props.bool(SecretLogging.UNSAFE_SETTING));
+            validate();
+            context = ctx;
         }
+    }
+
+    /**
+     * Parses the settings groups and the upstream's before anything starts (the simulator, Vert.x, a connection), so
+     * a wrong value stops start-up with one line naming its key; the rest are parsed as their beans are bound.
+     */
+    private void validate() {
+        backendName();
+        props.integer("gateway.management.port", 0, 65535);
+        // Camel reads it through {{gateway.http.max-body-bytes}} as a plain number of bytes
+        props.parsed("gateway.http.max-body-bytes", GatewayConfiguration::positiveLong, "a number of bytes >= 1");
+        apiSettings();
+        ToolSettingsFactory.from(props);
+        ImageSettingsFactory.from(props);
+        IpcSettingsFactory.from(props, null);
+        RemoteSettingsFactory.from(props, null, null, null);
+        breakerConfig("gateway.remote.breaker.");
+        breaker();
+        limiter();
+    }
+
+    private static long positiveLong(String value) {
+        long n = Long.parseLong(value);
+        if (n < 1) {
+            throw new IllegalArgumentException("not positive");
+        }
+        return n;
+    }
+
+    /**
+     * @param prefix {@code gateway.breaker.} or {@code gateway.remote.breaker.}
+     * @return a breaker configuration with the group's thresholds, moving from open to half-open by itself
+     */
+    private CircuitBreakerConfig.Builder breakerConfig(String prefix) {
+        return CircuitBreakerConfig.custom()
+                .failureRateThreshold(props.integer(prefix + "failure-rate-threshold", 1, 100))
+                .slidingWindowSize(props.integer(prefix + "sliding-window-size", 1))
+                .minimumNumberOfCalls(props.integer(prefix + "minimum-number-of-calls", 1))
+                .waitDurationInOpenState(props.positiveDuration(prefix + "wait-duration-in-open-state"))
+                .automaticTransitionFromOpenToHalfOpenEnabled(true);
     }
 
     private synchronized Vertx vertx() {
         if (vertx == null) {
-            int inFlight = props.integer("gateway.concurrency.max-in-flight", 4);
-            int queued = props.integer("gateway.concurrency.max-queued", 64);
+            int inFlight = props.integer("gateway.concurrency.max-in-flight", 0);
+            int queued = props.integer("gateway.concurrency.max-queued", 0);
             int workers = (inFlight <= 0 ? 64 : inFlight) + Math.max(0, queued) + 16;
             vertx = Vertx.vertx(new VertxOptions().setWorkerPoolSize(workers));
         }
@@ -360,14 +409,14 @@ public class GatewayConfiguration implements CamelConfiguration {
     }
 
     private String backendName() {
-        return props.string("gateway.backend", "ipc").toLowerCase(Locale.ROOT);
+        return props.oneOf("gateway.backend", "ipc", "simulator", "remote");
     }
 
     private synchronized LingmaSimulator simulator() {
         if (simulator == null && "simulator".equals(backendName())) {
             SimulatorOptions options = SimulatorOptions.defaults()
-                    .withPort(props.integer("gateway.simulator.port", 0))
-                    .withScenarioFiles(paths(props.string("gateway.simulator.scenarios", "")));
+                    .withPort(props.integer("gateway.simulator.port", 0, 65535))
+                    .withScenarioFiles(paths(props.string("gateway.simulator.scenarios")));
             simulator = new LingmaSimulator(vertx(), options);
             simulator.start();
         }
@@ -386,8 +435,7 @@ public class GatewayConfiguration implements CamelConfiguration {
                 case "simulator" -> backend = ipcBackend(IpcSettingsFactory.from(props, simulator().discoveryFile()),
                         true);
                 case "remote" -> backend = remoteBackend();
-                default -> throw new IllegalArgumentException(
-                        "invalid value for gateway.backend: " + backendName() + " (ipc | simulator | remote)");
+                default -> throw new IllegalStateException("unreachable: " + backendName());
             }
         }
         return backend;
@@ -426,15 +474,8 @@ public class GatewayConfiguration implements CamelConfiguration {
         remoteTransport = new RemoteHttpTransport(
                 () -> new RemoteSseParser(settings.maxSseLine(), () -> Ids.base62("call_", 24)), timer,
                 settings.doneGrace(), settings.maxSseLine());
-        CircuitBreakerConfig perModel = CircuitBreakerConfig.custom()
-                .failureRateThreshold(props.integer("gateway.remote.breaker.failure-rate-threshold", 50))
-                .slidingWindowSize(props.integer("gateway.remote.breaker.sliding-window-size", 10))
-                .minimumNumberOfCalls(props.integer("gateway.remote.breaker.minimum-number-of-calls", 3))
-                .waitDurationInOpenState(props.duration("gateway.remote.breaker.wait-duration-in-open-state",
-                        Duration.ofSeconds(60)))
-                .permittedNumberOfCallsInHalfOpenState(1)
-                .automaticTransitionFromOpenToHalfOpenEnabled(true)
-                .build();
+        CircuitBreakerConfig perModel = breakerConfig("gateway.remote.breaker.")
+                .permittedNumberOfCallsInHalfOpenState(1).build();
         return new RemoteChatBackend(context, attempts, settings, new BaseUrlResolver(settings),
                 new RemoteCredentialLoader(settings), new RemoteRequestFactory(settings),
                 new RemoteModelListParser(settings.showDisabledModels()), CircuitBreakerRegistry.of(perModel),
@@ -453,14 +494,14 @@ public class GatewayConfiguration implements CamelConfiguration {
 
     private synchronized RemoteSimulator remoteSimulator() {
         if (remoteSimulator == null && "remote".equals(backendName())
-                && props.bool("gateway.remote.simulator", false)) {
+                && props.bool("gateway.remote.simulator")) {
             try {
                 remoteSimulatorDir = Files.createTempDirectory("lingma-remote-simulator-");
             } catch (IOException e) {
                 throw new IllegalStateException("cannot create the remote simulator's directory", e);
             }
             remoteSimulator = new RemoteSimulator(vertx(),
-                    RemoteSimulatorOptions.defaults().withPort(props.integer("gateway.simulator.remote-port", 0)));
+                    RemoteSimulatorOptions.defaults().withPort(props.integer("gateway.simulator.remote-port", 0, 65535)));
             remoteSimulator.start();
         }
         return remoteSimulator;
@@ -475,15 +516,9 @@ public class GatewayConfiguration implements CamelConfiguration {
 
     private synchronized CircuitBreaker breaker() {
         if (breaker == null) {
-            CircuitBreakerConfig config = CircuitBreakerConfig.custom()
-                    .failureRateThreshold(props.integer("gateway.breaker.failure-rate-threshold", 50))
-                    .slidingWindowSize(props.integer("gateway.breaker.sliding-window-size", 20))
-                    .minimumNumberOfCalls(props.integer("gateway.breaker.minimum-number-of-calls", 10))
-                    .waitDurationInOpenState(props.duration("gateway.breaker.wait-duration-in-open-state",
-                            Duration.ofSeconds(30)))
+            CircuitBreakerConfig config = breakerConfig("gateway.breaker.")
                     .permittedNumberOfCallsInHalfOpenState(
                             props.integer("gateway.breaker.permitted-calls-in-half-open-state", 1))
-                    .automaticTransitionFromOpenToHalfOpenEnabled(true)
                     // only upstream faults count, a shared one (lost connection) once at its source; a 4xx is the
                     // client's problem, not Lingma's
                     .recordException(ChatService::countsAsFailure)
@@ -495,21 +530,21 @@ public class GatewayConfiguration implements CamelConfiguration {
 
     private synchronized ConcurrencyLimiter limiter() {
         if (limiter == null) {
-            limiter = new ConcurrencyLimiter(props.integer("gateway.concurrency.max-in-flight", 4),
-                    props.integer("gateway.concurrency.max-queued", 64),
-                    props.duration("gateway.concurrency.queue-timeout", Duration.ofSeconds(30)),
-                    props.integer("gateway.concurrency.retry-after", 5));
+            limiter = new ConcurrencyLimiter(props.integer("gateway.concurrency.max-in-flight", 0),
+                    props.integer("gateway.concurrency.max-queued", 0),
+                    props.duration("gateway.concurrency.queue-timeout"),
+                    props.integer("gateway.concurrency.retry-after", 0));
         }
         return limiter;
     }
 
     private synchronized ModelCatalog catalog() {
         if (catalog == null) {
-            catalog = new ModelCatalog(backend(), props.string("gateway.default-model", ""),
-                    props.enumValue("gateway.models.unknown-policy", ModelCatalog.UnknownPolicy.class,
-                            ModelCatalog.UnknownPolicy.MAP_DEFAULT),
-                    !"display-name".equalsIgnoreCase(props.string("gateway.models.public-id", "key")),
-                    ModelCatalog.parseAliases(props.string("gateway.models.aliases", "")));
+            catalog = new ModelCatalog(backend(), props.string("gateway.default-model"),
+                    props.enumValue("gateway.models.unknown-policy", ModelCatalog.UnknownPolicy.class),
+                    "key".equals(props.oneOf("gateway.models.public-id", "key", "display-name")),
+                    props.parsed("gateway.models.aliases", ModelCatalog::parseAliases,
+                            "comma-separated pattern=target pairs such as claude-*=kmodel"));
         }
         return catalog;
     }
@@ -517,11 +552,10 @@ public class GatewayConfiguration implements CamelConfiguration {
     private synchronized ChatService chatService() {
         if (chatService == null) {
             chatService = new ChatService(backend(), new TokenEstimator(), breaker(),
-                    props.duration("gateway.stream.commit-timeout", Duration.ofSeconds(10)),
-                    props.duration("gateway.first-output-timeout", Duration.ofSeconds(120)),
-                    props.duration("gateway.request-timeout", Duration.ofSeconds(600)), toolEmulation(),
-                    apiSettings().toolIdGenerator(), props.bool("gateway.remote.tool-text-fallback", true),
-                    props.bytes("gateway.http.max-response-bytes", 8L * 1024 * 1024));
+                    props.duration("gateway.stream.commit-timeout"), props.duration("gateway.first-output-timeout"),
+                    props.duration("gateway.request-timeout"), toolEmulation(), apiSettings().toolIdGenerator(),
+                    props.bool("gateway.remote.tool-text-fallback"),
+                    props.bytes("gateway.http.max-response-bytes", 1, Long.MAX_VALUE));
         }
         return chatService;
     }
