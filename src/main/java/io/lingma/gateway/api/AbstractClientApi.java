@@ -6,16 +6,20 @@ import io.lingma.gateway.chat.ApiProtocol;
 import io.lingma.gateway.chat.ChatTurn;
 import io.lingma.gateway.error.GatewayException;
 import io.lingma.gateway.http.GatewayExchange;
+import io.netty.buffer.ByteBuf;
+import io.vertx.core.buffer.Buffer;
 import org.apache.camel.Body;
 import org.apache.camel.ExchangeProperty;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 
 /**
  * Scaffolding shared by the client APIs (client-api.md §2.4, §2.7): the JSON helper, the settings, the clock, the
- * error envelope of the API's {@link ApiProtocol}, and a {@link #normalize(byte[], RequestContext)} that parses the
- * body as a JSON object and falls back to this instance's settings when no context is given. Subclasses implement
- * {@link #normalize(ObjectNode, RequestContext)} and the encoders. Thread-safe when subclasses are.
+ * error envelope of the API's {@link ApiProtocol}, and a {@link #normalizeBody(Object, RequestContext)} that parses
+ * the request body in place as a JSON object and falls back to this instance's settings when no context is given.
+ * Subclasses implement {@link #normalize(ObjectNode, RequestContext)} and the encoders. Thread-safe when subclasses
+ * are.
  */
 public abstract class AbstractClientApi implements ClientApi {
 
@@ -53,9 +57,8 @@ public abstract class AbstractClientApi implements ClientApi {
     }
 
     /**
-     * Parses the body as a JSON object and normalises it; a null {@code ctx} uses this instance's settings. The
-     * routes call it with the request body and the exchange's request context bound by annotation (a null body,
-     * e.g. a POST without one, is the empty body).
+     * Parses the body as a JSON object and normalises it; a null {@code ctx} uses this instance's settings (a null
+     * body, e.g. a POST without one, is the empty body). The routes call {@link #normalizeBody} instead.
      *
      * @throws GatewayException 400 {@code invalid JSON body: …}, {@code request body must be a JSON object}, and
      *                          whatever {@link #normalize(ObjectNode, RequestContext)} raises
@@ -63,8 +66,36 @@ public abstract class AbstractClientApi implements ClientApi {
     @Override
     public final ChatTurn normalize(@Body byte[] body,
             @ExchangeProperty(GatewayExchange.REQUEST_CONTEXT) RequestContext ctx) {
+        return normalizeBody(body, ctx);
+    }
+
+    /**
+     * The routes' entry: {@link #normalize(byte[], RequestContext)} for the body as platform-http delivers it, a
+     * Vert.x {@link Buffer} that is parsed in place (converting it to {@code byte[]} would copy a body of up to
+     * {@code gateway.http.max-body-bytes} once more). Runs on the request's worker thread.
+     *
+     * @param body the request body: a {@link Buffer}, {@code byte[]}, {@code String} or null (no body)
+     * @param ctx  the request context; null uses this instance's settings
+     * @return the internal turn
+     * @throws GatewayException as {@link #normalize(byte[], RequestContext)}
+     */
+    public final ChatTurn normalizeBody(@Body Object body,
+            @ExchangeProperty(GatewayExchange.REQUEST_CONTEXT) RequestContext ctx) {
         RequestContext context = ctx == null ? new RequestContext(null, null, settings) : ctx;
-        return normalize(json.parseObject(body), context);
+        ObjectNode parsed;
+        if (body instanceof Buffer buffer) {
+            ByteBuf bytes = buffer.getByteBuf();
+            parsed = bytes.hasArray()
+                    ? json.parseObject(bytes.array(), bytes.arrayOffset() + bytes.readerIndex(), bytes.readableBytes())
+                    : json.parseObject(buffer.getBytes());
+        } else if (body instanceof String text) {
+            parsed = json.parseObject(text.getBytes(StandardCharsets.UTF_8));
+        } else if (body == null || body instanceof byte[]) {
+            parsed = json.parseObject((byte[]) body);
+        } else {
+            throw new IllegalArgumentException("unsupported request body type " + body.getClass().getName());
+        }
+        return normalize(parsed, context);
     }
 
     /**

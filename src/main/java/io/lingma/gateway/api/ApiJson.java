@@ -74,9 +74,23 @@ public final class ApiJson {
      *                          {@code request body must be a JSON object} for any other top-level value
      */
     public ObjectNode parseObject(byte[] body) {
+        return body == null ? parseObject(null, 0, 0) : parseObject(body, 0, body.length);
+    }
+
+    /**
+     * As {@link #parseObject(byte[])} for the body held in {@code data[offset, offset + length)}, read in place (a
+     * request buffer is parsed without copying it).
+     *
+     * @param data   the array holding the body, may be null when {@code length} is 0
+     * @param offset where the body starts
+     * @param length the body's length in bytes
+     * @return the object
+     * @throws GatewayException as {@link #parseObject(byte[])}
+     */
+    public ObjectNode parseObject(byte[] data, int offset, int length) {
         JsonNode node = null;
-        if (body != null && body.length > 0) {
-            try (JsonParser parser = reader.createParser(body)) {
+        if (data != null && length > 0) {
+            try (JsonParser parser = reader.createParser(data, offset, length)) {
                 try {
                     node = reader.readTree(parser);
                 } catch (IOException | NumberFormatException e) {

@@ -147,7 +147,12 @@ public final class ContentExtractor {
 
         /** @return the joined result */
         public ExtractedContent result() {
-            return new ExtractedContent(String.join("\n", text), String.join("\n", flat), images);
+            return new ExtractedContent(join(text), join(flat), images);
+        }
+
+        /** One piece is returned as is: a huge text part is then held once, not once per joined copy. */
+        private static String join(List<String> pieces) {
+            return pieces.size() == 1 ? pieces.get(0) : String.join("\n", pieces);
         }
     }
 }

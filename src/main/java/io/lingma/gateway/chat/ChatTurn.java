@@ -21,7 +21,7 @@ import java.util.List;
  * @param maxTokens         maximum output tokens or null
  * @param stop              stop sequences (never null)
  * @param user              affinity / logging key, or null
- * @param apiKeyScope       tenant scope for caches: a short hash of the caller's API key, or {@code -}
+ * @param apiKeyScope       tenant scope for caches: the name of the caller's API key, or {@code -}
  */
 public record ChatTurn(String requestId, ApiProtocol protocol, String requestedModel, String system,
                        List<ChatMessage> messages, List<ToolDefinition> tools, ToolChoice toolChoice,

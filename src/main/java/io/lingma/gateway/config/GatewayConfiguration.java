@@ -9,12 +9,20 @@ import io.lingma.gateway.api.ErrorEnvelopes;
 import io.lingma.gateway.api.anthropic.AnthropicMessagesApi;
 import io.lingma.gateway.api.openai.OpenAiChatApi;
 import io.lingma.gateway.api.responses.ResponsesApi;
+import io.lingma.gateway.auth.AnonymousAccess;
+import io.lingma.gateway.auth.ApiKeyAuthenticator;
+import io.lingma.gateway.auth.ApiKeyStore;
+import io.lingma.gateway.auth.KeyRateLimiter;
+import io.lingma.gateway.auth.MetricsGuard;
 import io.lingma.gateway.chat.ChatBackend;
 import io.lingma.gateway.chat.Ids;
 import io.lingma.gateway.chat.TokenEstimator;
 import io.lingma.gateway.error.ErrorKind;
 import io.lingma.gateway.error.GatewayException;
+import io.lingma.gateway.http.EdgeErrors;
 import io.lingma.gateway.http.ErrorResponder;
+import io.lingma.gateway.http.GuardedVertx;
+import io.lingma.gateway.http.HttpReadGuard;
 import io.lingma.gateway.http.HttpLifecycle;
 import io.lingma.gateway.http.HttpListeners;
 import io.lingma.gateway.http.RequestGuard;
@@ -47,6 +55,7 @@ import io.lingma.gateway.tools.ToolEmulation;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.impl.VertxInternal;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -76,12 +85,15 @@ public class GatewayConfiguration implements CamelConfiguration {
     private CamelContext context;
     private GatewayProperties props;
     private Vertx vertx;
+    private Vertx guardedVertx;
+    private EdgeErrors edgeErrors;
     private ObjectMapper mapper;
     private LingmaSimulator simulator;
     private RemoteSimulator remoteSimulator;
     private Path remoteSimulatorDir;
     private RemoteHttpTransport remoteTransport;
     private ToolEmulation toolEmulation;
+    private TokenEstimator estimator;
     private ChatBackend backend;
     private ConcurrencyLimiter limiter;
     private CircuitBreaker breaker;
@@ -92,6 +104,7 @@ public class GatewayConfiguration implements CamelConfiguration {
     private OpenAiChatApi openAi;
     private AnthropicMessagesApi anthropic;
     private ResponsesApi responsesApi;
+    private ApiKeyAuthenticator authenticator;
     private boolean shutDown;
 
     @Override
@@ -103,8 +116,19 @@ public class GatewayConfiguration implements CamelConfiguration {
         MaskingFormatter mask = logMask();
         tracer.setExchangeFormatter(exchange -> mask.format(traced.format(exchange)));
         int port = props.integer("gateway.http.port", 0, 65535);
+        // before anything listens: a gateway that would serve the network without keys does not start
+        String anonymous = AnonymousAccess.check(authenticator().keysConfigured(), props.string("gateway.http.host"),
+                port, props.bool("gateway.auth.allow-anonymous"));
+        if (anonymous != null) {
+            org.slf4j.LoggerFactory.getLogger(ApiKeyAuthenticator.class).warn(anonymous);
+        }
         camelContext.addStartupListener(new HttpListeners(port));
         camelContext.addStartupListener(new VertxRouterSetup(clientApis(), port));
+        camelContext.addStartupListener(edgeErrors());
+        if (props.bool("camel.management.enabled")) {
+            camelContext.addStartupListener(new MetricsGuard(authenticator(), clientApis(),
+                    props.integer("camel.management.port", 0, 65535), props.string("camel.metrics.path")));
+        }
         HealthCheckRegistry health = HealthCheckRegistry.get(camelContext);
         if (health != null) {
             health.register(new UpstreamHealthCheck(backend()));
@@ -113,7 +137,8 @@ public class GatewayConfiguration implements CamelConfiguration {
 
     /**
      * The one Vert.x instance of the process (platform-http and the Lingma IPC client share it), with a worker
-     * pool sized for the configured concurrency: each request holds a worker thread for its whole life.
+     * pool sized for the configured concurrency: each request holds a worker thread for its whole life. The bound
+     * view adds the edge handling to the HTTP servers platform-http creates on it ({@link GuardedVertx}).
      *
      * @param ctx the Camel context
      * @return the Vert.x instance
@@ -121,7 +146,7 @@ public class GatewayConfiguration implements CamelConfiguration {
     @BindToRegistry("vertx")
     public Vertx vertx(CamelContext ctx) {
         init(ctx);
-        return vertx();
+        return guardedVertx();
     }
 
     /**
@@ -310,6 +335,13 @@ public class GatewayConfiguration implements CamelConfiguration {
         return new HttpLifecycle(limiter(), apiSettings());
     }
 
+    /** @return the API-key, admin and metrics tiers and the per-key model and rate checks (issue 9 §1) */
+    @BindToRegistry("apiKeyAuthenticator")
+    public ApiKeyAuthenticator apiKeyAuthenticator(CamelContext ctx) {
+        init(ctx);
+        return authenticator();
+    }
+
     /** @return the Host / Origin / Content-Type guard of the client port (client-api.md §2.3, §2.4) */
     @BindToRegistry("requestGuard")
     public RequestGuard requestGuard(CamelContext ctx) {
@@ -401,6 +433,23 @@ public class GatewayConfiguration implements CamelConfiguration {
         return vertx;
     }
 
+    private synchronized Vertx guardedVertx() {
+        if (guardedVertx == null) {
+            HttpReadGuard guard = new HttpReadGuard(
+                    props.duration("gateway.http.header-read-timeout"), props.duration("gateway.http.body-read-timeout"),
+                    props.duration("gateway.http.idle-timeout"), edgeErrors());
+            guardedVertx = new GuardedVertx((VertxInternal) vertx(), edgeErrors(), guard);
+        }
+        return guardedVertx;
+    }
+
+    private synchronized EdgeErrors edgeErrors() {
+        if (edgeErrors == null) {
+            edgeErrors = new EdgeErrors(clientApis(), props.integer("gateway.http.port", 0, 65535));
+        }
+        return edgeErrors;
+    }
+
     private synchronized ObjectMapper mapper() {
         if (mapper == null) {
             mapper = new ObjectMapper();
@@ -444,7 +493,7 @@ public class GatewayConfiguration implements CamelConfiguration {
     private ChatBackend ipcBackend(IpcSettings settings, boolean onSimulator) {
         LingmaIpcClient client = new LingmaIpcClient(vertx(), mapper(), settings,
                 IpcEndpointDiscovery.forSystem(settings, mapper()));
-        IpcChatBackend ipc = new IpcChatBackend(client, settings, new TokenEstimator(), onSimulator,
+        IpcChatBackend ipc = new IpcChatBackend(client, settings, estimator(), onSimulator,
                 toolEmulation()::contractFor);
         // one lost connection is one breaker failure, however many turns it ended (their failures are not counted)
         CircuitBreaker upstream = breaker();
@@ -507,9 +556,18 @@ public class GatewayConfiguration implements CamelConfiguration {
         return remoteSimulator;
     }
 
+    /** @return the one token estimator, bounded by {@code gateway.tokens.exact-count-chars} */
+    private synchronized TokenEstimator estimator() {
+        if (estimator == null) {
+            estimator = new TokenEstimator(props.integer("gateway.tokens.exact-count-chars", 4096));
+            estimator.preload();
+        }
+        return estimator;
+    }
+
     private synchronized ToolEmulation toolEmulation() {
         if (toolEmulation == null) {
-            toolEmulation = new ToolEmulation(ToolSettingsFactory.from(props), new TokenEstimator());
+            toolEmulation = new ToolEmulation(ToolSettingsFactory.from(props), estimator());
         }
         return toolEmulation;
     }
@@ -551,7 +609,7 @@ public class GatewayConfiguration implements CamelConfiguration {
 
     private synchronized ChatService chatService() {
         if (chatService == null) {
-            chatService = new ChatService(backend(), new TokenEstimator(), breaker(),
+            chatService = new ChatService(backend(), estimator(), breaker(),
                     props.duration("gateway.stream.commit-timeout"), props.duration("gateway.first-output-timeout"),
                     props.duration("gateway.request-timeout"), toolEmulation(), apiSettings().toolIdGenerator(),
                     props.bool("gateway.remote.tool-text-fallback"),
@@ -586,6 +644,23 @@ public class GatewayConfiguration implements CamelConfiguration {
             responsesApi = new ResponsesApi(mapper(), apiSettings());
         }
         return responsesApi;
+    }
+
+    private synchronized ApiKeyAuthenticator authenticator() {
+        if (authenticator == null) {
+            String file = props.string("gateway.auth.keys-file");
+            ApiKeyStore keys = new ApiKeyStore(props.string("gateway.auth.api-keys"),
+                    file.isEmpty() ? null : Path.of(file), props.integer("gateway.auth.requests-per-minute", 0));
+            // read even without a file, so a wrong value stops start-up whether or not a file is set yet
+            java.time.Duration checkInterval = props.positiveDuration("gateway.auth.keys-file-check-interval");
+            if (!file.isEmpty()) {
+                keys.watch(context.getExecutorServiceManager().newSingleThreadScheduledExecutor(this, "api-keys-file"),
+                        checkInterval);
+            }
+            authenticator = new ApiKeyAuthenticator(keys, new KeyRateLimiter(),
+                    props.string("gateway.auth.admin-token"), props.string("gateway.auth.metrics-token"));
+        }
+        return authenticator;
     }
 
     private synchronized ClientApis clientApis() {

@@ -17,6 +17,8 @@ public final class GatewayExchange {
     public static final String MODEL = "gatewayModel";
     /** Set to true once a client disconnect was seen. */
     public static final String CLIENT_GONE = "gatewayClientGone";
+    /** The caller's {@link io.lingma.gateway.auth.ApiKey}, set by the {@code authenticate} step. */
+    public static final String API_KEY = "gatewayApiKey";
 
     private GatewayExchange() {
     }

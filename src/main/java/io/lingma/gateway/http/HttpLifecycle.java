@@ -80,7 +80,10 @@ public class HttpLifecycle {
                 int status = connection.gone() ? 499 : response.ended() ? response.getStatusCode()
                         : done.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 200, Integer.class);
                 long ms = (System.nanoTime() - start) / 1_000_000;
-                String text = line + " -> " + status + " (" + ms + "ms) request_id=" + requestId;
+                // the key's name as authentication recorded it, never the key
+                RequestContext context = done.getProperty(GatewayExchange.REQUEST_CONTEXT, RequestContext.class);
+                String text = line + " -> " + status + " (" + ms + "ms) key="
+                        + (context == null ? "-" : context.apiKeyScope()) + " request_id=" + requestId;
                 if (status >= 500) {
                     ACCESS.error(text);
                 } else if (status >= 400) {

@@ -257,7 +257,7 @@ public final class RequestGuard {
     }
 
     /** @return whether {@code host} (a bind address) is loopback; names other than localhost are not resolved */
-    static boolean isLoopback(String host) {
+    public static boolean isLoopback(String host) {
         String h = normalise(host);
         if (h.equals("localhost") || h.endsWith(".localhost")) {
             return true;

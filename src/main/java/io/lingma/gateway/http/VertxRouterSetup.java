@@ -44,7 +44,7 @@ public class VertxRouterSetup implements StartupListener {
         }
         // HEAD is served by the GET route: Vert.x drops the body of a response to a HEAD request
         router.route().order(Integer.MIN_VALUE).method(HttpMethod.HEAD)
-                .handler(ctx -> ctx.reroute(HttpMethod.GET, ctx.request().uri()));
+                .handler(ctx -> ctx.reroute(HttpMethod.GET, pathAndQuery(ctx)));
         context.getRegistry().lookupByNameAndType("requestGuard", RequestGuard.class).install(router);
         router.route().last().handler(ctx -> unmatched(router, ctx));
         // the body handler fails the request with 413 inside this sub-router, so a failure handler here sees it
@@ -65,8 +65,10 @@ public class VertxRouterSetup implements StartupListener {
             return;
         }
         Set<String> allowed = new TreeSet<>();
+        // routes matched the normalised path (dot segments removed), so Allow must be computed on it too
+        String routed = ctx.normalizedPath();
         for (Route r : router.getRoutes()) {
-            if (r.getPath() != null && r.methods() != null && pathMatches(r.getPath(), path)) {
+            if (r.getPath() != null && r.methods() != null && pathMatches(r.getPath(), routed)) {
                 r.methods().forEach(m -> allowed.add(m.name()));
             }
         }
@@ -78,6 +80,12 @@ public class VertxRouterSetup implements StartupListener {
         }
         send(ctx, new GatewayException(ErrorKind.UNKNOWN_URL,
                 "Invalid URL (" + ctx.request().method() + " " + path + ")"));
+    }
+
+    /** The request's path and query: {@code reroute} takes no absolute-form target ({@code http://host/path}). */
+    private static String pathAndQuery(RoutingContext ctx) {
+        String query = ctx.request().query();
+        return ctx.request().path() + (query == null ? "" : "?" + query);
     }
 
     private static boolean pathMatches(String routePath, String path) {

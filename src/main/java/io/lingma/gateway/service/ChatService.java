@@ -261,14 +261,15 @@ public class ChatService {
      * @return estimated tokens, at least 1
      */
     public long promptTokens(ChatTurn turn) {
-        String text = backend.upstreamPromptText(turn);
+        CharSequence text = backend.upstreamPromptText(turn);
         if (text == null) {
             StringBuilder sb = new StringBuilder(turn.system());
             for (ChatMessage m : turn.messages()) {
                 sb.append('\n').append(m.flatText());
                 m.toolCalls().forEach(c -> sb.append(c.name()).append(c.arguments()));
             }
-            text = sb.toString();
+            // counted from the builder: no copy of a huge prompt
+            text = sb;
         }
         return Math.max(1, estimator.estimate(text));
     }

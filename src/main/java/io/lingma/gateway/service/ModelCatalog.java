@@ -264,7 +264,12 @@ public class ModelCatalog {
         return new ResolvedModel(m.key(), m.displayName(), publicIdIsKey ? m.key() : m.displayName(), agentMode);
     }
 
-    private static boolean matches(String pattern, String name) {
+    /**
+     * @param pattern a model name or a glob ({@code *} any run, {@code ?} one character)
+     * @param name    a model name
+     * @return whether the name matches, ignoring case
+     */
+    public static boolean matches(String pattern, String name) {
         if (!pattern.contains("*") && !pattern.contains("?")) {
             return pattern.equalsIgnoreCase(name);
         }

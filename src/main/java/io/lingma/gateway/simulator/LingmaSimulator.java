@@ -192,12 +192,12 @@ public final class LingmaSimulator implements AutoCloseable {
     }
 
     /**
-     * Replaces the {@code config/queryModels} catalogue (e.g. {@link ModelCatalog#empty()} to exercise the client's
-     * pseudo-model fallback).
+     * Replaces the {@code config/queryModels} catalogue (e.g. {@link SimulatorModelCatalog#empty()} to exercise the
+     * client's pseudo-model fallback).
      *
      * @param catalog the new catalogue
      */
-    public void setModelCatalog(ModelCatalog catalog) {
+    public void setModelCatalog(SimulatorModelCatalog catalog) {
         state.catalog = catalog;
     }
 

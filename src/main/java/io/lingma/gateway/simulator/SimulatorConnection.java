@@ -5,8 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.lingma.gateway.lingma.ipc.LspFrameCodec;
-import io.lingma.gateway.lingma.ipc.LspFramingException;
+import io.lingma.gateway.simulator.wire.LspFrames;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
@@ -17,17 +16,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * One accepted WebSocket: inbound LSP framing, JSON-RPC dispatch of the ACP methods of lingma-ipc.md §10.4, and
- * outbound framing per §10.3. Every method runs on the connection's event-loop context (handlers, turn timers and
+ * One accepted WebSocket: inbound LSP framing, JSON-RPC classification and validation (the methods themselves are
+ * {@link AcpMethods}, lingma-ipc.md §10.4), server→client requests, and outbound framing per §10.3. Every method runs on the connection's event-loop context (handlers, turn timers and
  * cross-connection hops all land there), so plain fields are safe; shared state lives in {@link SimulatorState}.
  */
 final class SimulatorConnection {
@@ -53,11 +48,9 @@ final class SimulatorConnection {
     private final ServerWebSocket ws;
     private final Context context;
     private final SimulatorState state;
-    private final Set<SimulatedTurn> turns = new HashSet<>();
-    private final Set<String> promptRequestIds = new HashSet<>();
     private final Map<String, SimulatorState.ServerRequestRecord> pendingServerRequests = new ConcurrentHashMap<>();
-    private LspFrameCodec codec = new LspFrameCodec(MAX_FRAME_BYTES);
-    private boolean initialized;
+    private final LspFrames.Reader frameReader = new LspFrames.Reader(MAX_FRAME_BYTES);
+    private final AcpMethods methods;
     private boolean closed;
 
     SimulatorConnection(String label, ServerWebSocket ws, Context context, SimulatorState state) {
@@ -65,6 +58,7 @@ final class SimulatorConnection {
         this.ws = ws;
         this.context = context;
         this.state = state;
+        this.methods = new AcpMethods(this);
     }
 
     /** Wires the socket handlers; call once from the connection's context. */
@@ -103,9 +97,7 @@ final class SimulatorConnection {
         }
         closed = true;
         state.connections.remove(this);
-        for (SimulatedTurn turn : List.copyOf(turns)) {
-            turn.abort();
-        }
+        methods.abortTurns();
         LOG.debug("lingma-simulator {} closed", label);
     }
 
@@ -114,24 +106,21 @@ final class SimulatorConnection {
     }
 
     void turnEnded(SimulatedTurn turn) {
-        turns.remove(turn);
-        promptRequestIds.remove(turn.requestId());
-        state.activeTurns.remove(turn);
+        methods.turnEnded(turn);
     }
 
     // ---------------------------------------------------------------- inbound
 
     private void onData(byte[] data) {
-        if (codec.pendingBytes() == 0 && startsLikeJson(data)) {
+        if (frameReader.idle() && startsLikeJson(data)) {
             malformed("bare JSON without a Content-Length header");
             return;
         }
         List<byte[]> frames;
         try {
-            frames = codec.decode(data);
-        } catch (LspFramingException e) {
-            // the buffer content is unusable after a bad header; start over so the connection stays testable
-            codec = new LspFrameCodec(MAX_FRAME_BYTES);
+            frames = frameReader.feed(data);
+        } catch (LspFrames.MalformedFrameException e) {
+            // the reader has dropped the unusable bytes and starts over, so the connection stays testable
             malformed(e.getMessage());
             return;
         }
@@ -204,7 +193,7 @@ final class SimulatorConnection {
                     + " params");
         }
         switch (method) {
-            case "session/cancel" -> cancel(params);
+            case "session/cancel" -> methods.cancel(params);
             case "initialized" -> state.violation(label, "sent 'initialized' (Lingma does not expect it, §5.1)");
             default -> LOG.debug("lingma-simulator {} ignores notification {}", label, method);
         }
@@ -216,10 +205,10 @@ final class SimulatorConnection {
         } else if (!id.isIntegralNumber()) {
             state.violation(label, "request id " + id + " is neither an integer nor a string");
         }
-        if (!initialized && !method.equals("initialize")) {
+        if (!methods.initialized() && !method.equals("initialize")) {
             state.violation(label, method + " before initialize");
         }
-        if (!isKnown(method)) {
+        if (!AcpMethods.isKnown(method)) {
             if (method.equals("initialized")) {
                 state.violation(label, "sent 'initialized' (Lingma does not expect it, §5.1)");
             }
@@ -234,164 +223,15 @@ final class SimulatorConnection {
         long delay = state.methodDelays.getOrDefault(method, 0L);
         if (delay > 0) {
             // slow-setup emulation (§10.6): answer later from a timer, never by blocking the loop
-            state.vertx.setTimer(delay, t -> dispatch(id, method, (ObjectNode) params));
+            state.vertx.setTimer(delay, t -> call(id, method, (ObjectNode) params));
         } else {
-            dispatch(id, method, (ObjectNode) params);
+            call(id, method, (ObjectNode) params);
         }
     }
 
-    private void dispatch(JsonNode id, String method, ObjectNode p) {
-        if (closed) {
-            return;
-        }
-        switch (method) {
-            case "initialize" -> initialize(id, p);
-            case "session/new" -> sessionNew(id, p);
-            case "session/set_model" -> setModel(id, p);
-            case "session/prompt" -> prompt(id, p);
-            case "session/cancel" -> {
-                cancel(p);
-                sendResult(id, NullNode.getInstance());
-            }
-            case "chat/deleteSessionById" -> deleteSession(id, p);
-            case "config/queryModels" -> sendResult(id, state.catalog.toJson(state.mapper));
-            case "ping" -> sendResult(id, state.mapper.createObjectNode());
-            case "auth/status" -> sendResult(id, state.mapper.createObjectNode().put("status", 2).put("name", "sim"));
-            default -> throw new IllegalStateException("unhandled known method " + method);
-        }
-    }
-
-    private static boolean isKnown(String method) {
-        return switch (method) {
-            case "initialize", "session/new", "session/set_model", "session/prompt", "session/cancel",
-                 "chat/deleteSessionById", "config/queryModels", "ping", "auth/status" -> true;
-            default -> false;
-        };
-    }
-
-    // ---------------------------------------------------------------- methods (§10.4)
-
-    private void initialize(JsonNode id, ObjectNode params) {
-        if (initialized) {
-            state.violation(label, "initialize sent twice on one connection");
-        }
-        initialized = true;
-        ObjectNode result = state.mapper.createObjectNode();
-        result.set("protocolVersion", params.has("protocolVersion") ? params.get("protocolVersion")
-                : JsonNodeFactory.instance.numberNode(1));
-        // the name must never let anyone mistake this endpoint for a real Lingma backend
-        result.putObject("serverInfo").put("name", "lingma-simulator").put("version", VERSION);
-        result.putObject("agentCapabilities").put("loadSession", false)
-                .putObject("promptCapabilities").put("image", true);
-        result.putObject("_meta").put("simulator", true);
-        sendResult(id, result);
-    }
-
-    private void sessionNew(JsonNode id, ObjectNode params) {
-        if (state.options.sessionNewUnsupported()) {
-            sendError(id, METHOD_NOT_FOUND, "method not found: session/new");
-            return;
-        }
-        String sessionId = UUID.randomUUID().toString();
-        state.sessions.put(sessionId, new SimulatedSession(sessionId, params.path("cwd").asText(null)));
-        state.sessionsCreated.incrementAndGet();
-        sendResult(id, state.mapper.createObjectNode().put("sessionId", sessionId));
-        // observed right after creation, without a request id (§5.2)
-        ObjectNode update = state.mapper.createObjectNode().put("sessionUpdate", "available_commands_update");
-        update.putArray("availableCommands");
-        ObjectNode notifyParams = state.mapper.createObjectNode().put("sessionId", sessionId);
-        notifyParams.set("update", update);
-        send(notification("session/update", notifyParams), Scenario.Framing.TEXT);
-    }
-
-    private void setModel(JsonNode id, ObjectNode params) {
-        String sessionId = params.path("sessionId").asText("");
-        SimulatedSession session = state.sessions.get(sessionId);
-        if (session == null) {
-            sendError(id, SESSION_NOT_FOUND, "session not found: " + sessionId);
-            return;
-        }
-        String modelId = params.path("modelId").asText("");
-        if (!state.catalog.contains(modelId)) {
-            sendError(id, INVALID_PARAMS, "model not found: " + modelId);
-            return;
-        }
-        session.modelId(modelId);
-        sendResult(id, NullNode.getInstance());
-    }
-
-    private void prompt(JsonNode id, ObjectNode params) {
-        JsonNode meta = params.path("_meta");
-        String requestId = meta.path("ai-coding/request-id").asText("");
-        if (requestId.isEmpty()) {
-            state.violation(label, "session/prompt without _meta[\"ai-coding/request-id\"]");
-            sendError(id, INVALID_PARAMS, "requestId is empty");
-            return;
-        }
-        String sessionId = params.path("sessionId").asText("");
-        SimulatedSession session = state.sessions.get(sessionId);
-        if (session == null) {
-            sendError(id, SESSION_NOT_FOUND, "session not found: " + sessionId);
-            return;
-        }
-        if (!promptRequestIds.add(requestId)) {
-            state.violation(label, "ai-coding/request-id " + requestId + " reused while its turn is running");
-        }
-        StringBuilder text = new StringBuilder();
-        int images = 0;
-        for (JsonNode block : params.path("prompt")) {
-            String type = block.path("type").asText("");
-            if (type.equals("text")) {
-                if (!text.isEmpty()) {
-                    text.append('\n');
-                }
-                text.append(block.path("text").asText(""));
-            } else if (type.equals("image")) {
-                images++;
-            }
-        }
-        String promptText = text.toString();
-        int turnNumber = session.nextTurn();
-        session.add("user", promptText);
-        Scenario scenario = state.match(promptText);
-        @SuppressWarnings("unchecked")
-        Map<String, Object> metaMap = meta.isObject() ? state.mapper.convertValue(meta, LinkedHashMap.class) : Map.of();
-        state.prompts.add(new RecordedPrompt(sessionId, requestId, promptText, metaMap, session.modelId(), images,
-                scenario == null ? null : scenario.label(), turnNumber, session.cwd()));
-        state.promptCount.incrementAndGet();
-        LOG.debug("lingma-simulator {} prompt {} in session {} (turn {}, scenario {})", label, requestId, sessionId,
-                turnNumber, scenario == null ? "default" : scenario.label());
-        if (scenario != null && scenario.error() != null) {
-            promptRequestIds.remove(requestId);
-            sendError(id, scenario.error().code(), scenario.error().message());
-            return;
-        }
-        SimulatedTurn turn = new SimulatedTurn(this, session, requestId, id, promptText, turnNumber, scenario);
-        turns.add(turn);
-        state.activeTurns.add(turn);
-        turn.start();
-    }
-
-    private void deleteSession(JsonNode id, ObjectNode params) {
-        String sessionId = params.hasNonNull("sessionId") ? params.get("sessionId").asText()
-                : params.path("id").asText("");
-        if (state.sessions.remove(sessionId) == null) {
-            sendError(id, SESSION_NOT_FOUND, "session not found: " + sessionId);
-            return;
-        }
-        state.deletedSessions.add(sessionId);
-        state.sessionsDeleted.incrementAndGet();
-        sendResult(id, NullNode.getInstance());
-    }
-
-    private void cancel(JsonNode params) {
-        state.cancels.incrementAndGet();
-        String sessionId = params == null ? "" : params.path("sessionId").asText("");
-        for (SimulatedTurn turn : state.activeTurns) {
-            if (turn.sessionId().equals(sessionId)) {
-                // the turn may belong to another connection: run the cancel on its own event loop
-                turn.connection().context().runOnContext(v -> turn.cancel());
-            }
+    private void call(JsonNode id, String method, ObjectNode params) {
+        if (!closed) {
+            methods.call(id, method, params);
         }
     }
 
@@ -440,11 +280,13 @@ final class SimulatorConnection {
         return message;
     }
 
-    private void sendResult(JsonNode id, JsonNode result) {
+    /** Answers a request with a result, one text message. */
+    void sendResult(JsonNode id, JsonNode result) {
         send(result(id, result), Scenario.Framing.TEXT);
     }
 
-    private void sendError(JsonNode id, int code, String message) {
+    /** Answers a request (or a broken message, id null) with a JSON-RPC error, one text message. */
+    void sendError(JsonNode id, int code, String message) {
         ObjectNode response = state.mapper.createObjectNode().put("jsonrpc", "2.0");
         response.set("id", id);
         response.putObject("error").put("code", code).put("message", message);
@@ -469,7 +311,7 @@ final class SimulatorConnection {
         List<byte[]> frames = new ArrayList<>(messages.size());
         for (ObjectNode message : messages) {
             try {
-                frames.add(LspFrameCodec.encode(state.mapper.writeValueAsBytes(message)));
+                frames.add(LspFrames.frame(state.mapper.writeValueAsBytes(message)));
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException("cannot serialise " + message, e);
             }

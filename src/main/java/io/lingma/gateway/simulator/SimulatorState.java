@@ -1,5 +1,7 @@
 package io.lingma.gateway.simulator;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
@@ -24,7 +26,9 @@ final class SimulatorState {
 
     final Vertx vertx;
     final SimulatorOptions options;
-    final ObjectMapper mapper = new ObjectMapper();
+    /** Reads frames up to the frame cap: a prompt string may exceed Jackson's default 20 M-character limit. */
+    final ObjectMapper mapper = new ObjectMapper(JsonFactory.builder().streamReadConstraints(
+            StreamReadConstraints.builder().maxStringLength(SimulatorConnection.MAX_FRAME_BYTES).build()).build());
 
     final Map<String, SimulatedSession> sessions = new ConcurrentHashMap<>();
     final Set<SimulatorConnection> connections = ConcurrentHashMap.newKeySet();
@@ -48,7 +52,7 @@ final class SimulatorState {
 
     private final List<Scenario> baseline;
     private volatile List<Scenario> scenarios;
-    volatile ModelCatalog catalog = ModelCatalog.defaults();
+    volatile SimulatorModelCatalog catalog = SimulatorModelCatalog.defaults();
     /** Method name to response delay in ms (slow setup, §10.6). */
     final Map<String, Long> methodDelays = new ConcurrentHashMap<>();
     /** HTTP status answering every handshake, 0 = accept (e.g. 404 to emulate the non-IPC port 37510, §3.5). */

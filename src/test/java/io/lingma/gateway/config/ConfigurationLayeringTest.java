@@ -62,6 +62,19 @@ class ConfigurationLayeringTest {
     }
 
     @Test
+    void authSettingsComeFromTheEnvironmentOrTheirCompatibilityNames() {
+        EnvironmentPropertiesSource env = new EnvironmentPropertiesSource(Map.of(
+                "GATEWAY_AUTH_API_KEYS", "ci:sk-1", "GATEWAY_AUTH_KEYS_FILE", "/run/secrets/keys.yaml",
+                "ADMIN_TOKEN", "adm", "METRICS_TOKEN", "met"));
+        assertThat(env.getProperty("gateway.auth.api-keys")).isEqualTo("ci:sk-1");
+        assertThat(env.getProperty("gateway.auth.keys-file")).isEqualTo("/run/secrets/keys.yaml");
+        assertThat(env.getProperty("gateway.auth.admin-token")).isEqualTo("adm");
+        assertThat(env.getProperty("gateway.auth.metrics-token")).isEqualTo("met");
+        assertThat(new EnvironmentPropertiesSource(Map.of("API_KEYS", "sk-2")).getProperty("gateway.auth.api-keys"))
+                .isEqualTo("sk-2");
+    }
+
+    @Test
     void typedValues() throws Exception {
         try (DefaultCamelContext ctx = new DefaultCamelContext()) {
             Properties p = new Properties();

@@ -82,6 +82,15 @@ final class RawHttp {
 
     /** A whole response read off the wire: status, headers (lower-case names) and the de-chunked body. */
     record Response(int status, Map<String, String> headers, String body) {
+
+        /** @return the body parsed as JSON (an assertion error when it is not JSON) */
+        com.fasterxml.jackson.databind.JsonNode json() {
+            try {
+                return SseClient.JSON.readTree(body);
+            } catch (Exception e) {
+                throw new AssertionError("not JSON: " + body, e);
+            }
+        }
     }
 
     /**
@@ -135,6 +144,43 @@ final class RawHttp {
             head.write(b);
         }
         return head.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * Reads one response off a kept-alive connection: head, then a body framed by {@code Content-Length} or chunked
+     * (no body when it has neither).
+     *
+     * @return the response, or null when the connection closed before its first byte
+     */
+    static Response readResponse(InputStream in) throws Exception {
+        int first = in.read();
+        if (first < 0) {
+            return null;
+        }
+        String text = (char) first + readHead(in);
+        Map<String, String> headers = headers(text.substring(0, text.length() - 4));
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
+            for (int size = chunkSize(in); size > 0; size = chunkSize(in)) {
+                body.write(in.readNBytes(size));
+                in.readNBytes(2);
+            }
+            in.readNBytes(2);
+        } else if (headers.containsKey("content-length")) {
+            body.write(in.readNBytes(Integer.parseInt(headers.get("content-length"))));
+        }
+        return new Response(status(text), headers, body.toString(StandardCharsets.UTF_8));
+    }
+
+    private static int chunkSize(InputStream in) throws Exception {
+        StringBuilder line = new StringBuilder();
+        int b;
+        while ((b = in.read()) >= 0 && b != '\n') {
+            if (b != '\r') {
+                line.append((char) b);
+            }
+        }
+        return Integer.parseInt(line.toString().split(";")[0].trim(), 16);
     }
 
     private static Response read(InputStream in) throws Exception {

@@ -105,7 +105,7 @@ class SimulatorLifecycleTest {
     void emptyCatalogueCanBeInstalled() throws Exception {
         try (LingmaSimulator simulator = new LingmaSimulator(vertx, SimulatorOptions.defaults())) {
             simulator.start();
-            simulator.setModelCatalog(ModelCatalog.empty());
+            simulator.setModelCatalog(SimulatorModelCatalog.empty());
             try (SimClient client = SimClient.connect(vertx, simulator.port())) {
                 client.initialize();
                 JsonNode result = client.call("config/queryModels", obj()).path("result");

@@ -287,16 +287,34 @@ public final class IpcSessionCache {
      * are left out on purpose: clients reformat them)
      */
     public static String userHash(String system, List<ChatMessage> messages) {
-        StringBuilder sb = new StringBuilder();
+        // fed piecewise: a huge user text is hashed without joining or encoding it whole
+        MessageDigest digest = sha1Digest();
         if (system != null && !system.isEmpty()) {
-            sb.append("system").append(UNIT).append(system).append(RECORD);
+            update(digest, "system" + UNIT);
+            update(digest, system);
+            update(digest, String.valueOf(RECORD));
         }
         for (ChatMessage m : messages) {
             if (m.role() == ChatRole.USER) {
-                sb.append("user").append(UNIT).append(m.flatText()).append(RECORD);
+                update(digest, "user" + UNIT);
+                update(digest, m.flatText());
+                update(digest, String.valueOf(RECORD));
             }
         }
-        return sha1(sb.toString());
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    /** Adds the UTF-8 bytes of {@code text} in slices of 8192 characters, never splitting a surrogate pair. */
+    private static void update(MessageDigest digest, String text) {
+        int start = 0;
+        while (start < text.length()) {
+            int end = Math.min(text.length(), start + 8192);
+            if (end < text.length() && Character.isHighSurrogate(text.charAt(end - 1))) {
+                end--;
+            }
+            digest.update(text.substring(start, end).getBytes(StandardCharsets.UTF_8));
+            start = end;
+        }
     }
 
     /**
@@ -392,9 +410,12 @@ public final class IpcSessionCache {
      * @return lower-case SHA-1 hex of its UTF-8 bytes
      */
     public static String sha1(String text) {
+        return HexFormat.of().formatHex(sha1Digest().digest(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static MessageDigest sha1Digest() {
         try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-1");
-            return HexFormat.of().formatHex(digest.digest(text.getBytes(StandardCharsets.UTF_8)));
+            return MessageDigest.getInstance("SHA-1");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-1 is not available", e);
         }

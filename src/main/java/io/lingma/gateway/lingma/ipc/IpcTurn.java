@@ -218,7 +218,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
             deadlineTimer = vertx.setTimer(settings.turnTimeout().toMillis(), t -> timeout("turn deadline of "
                     + settings.turnTimeout().toMillis() + " ms reached"));
         }
-        CompletableFuture<Void> setup = setupAttempt(false).exceptionallyCompose(e -> {
+        CompletableFuture<LingmaIpcClient.Link> setup = setupAttempt(false).exceptionallyCompose(e -> {
             synchronized (lock) {
                 if (!(unwrap(e) instanceof IpcConnectionClosedException) || replayed || cancelled) {
                     return CompletableFuture.failedFuture(unwrap(e));
@@ -231,8 +231,9 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
             return setupAttempt(true);
         });
         Duration wait = settings.setupTimeout().multipliedBy(4).plus(settings.handshakeTimeout());
+        LingmaIpcClient.Link ready;
         try {
-            setup.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            ready = setup.get(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw abortBegin(new GatewayException(ErrorKind.BACKEND_UNAVAILABLE, "interrupted during Lingma set-up",
@@ -241,6 +242,12 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
             throw abortBegin(setupTimeout());
         } catch (ExecutionException e) {
             throw abortBegin(toGateway(unwrap(e)));
+        }
+        // on this worker, not the event loop that completed the set-up: serialising a huge prompt takes a while
+        try {
+            sendPrompt(ready);
+        } catch (RuntimeException e) {
+            throw abortBegin(toGateway(e));
         }
     }
 
@@ -469,7 +476,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
                         turn.requestId());
             }
             prepareReplay();
-            setupAttempt(true).whenComplete((v, e) -> {
+            setupAndPrompt().whenComplete((v, e) -> {
                 if (e != null) {
                     synchronized (lock) {
                         fail(toGateway(unwrap(e)));
@@ -496,7 +503,12 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
 
     // ---- set-up ----
 
-    private CompletableFuture<Void> setupAttempt(boolean replay) {
+    /** A set-up again after a lost connection or a stale reused session, then the prompt (on the event loop). */
+    private CompletableFuture<Void> setupAndPrompt() {
+        return setupAttempt(true).thenAccept(this::sendPrompt);
+    }
+
+    private CompletableFuture<LingmaIpcClient.Link> setupAttempt(boolean replay) {
         return client.link().thenCompose(l -> {
             synchronized (lock) {
                 if (terminal || cancelled) {
@@ -506,7 +518,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
                 link = l;
             }
             return obtainSession(l);
-        }).thenCompose(l -> setModel(l)).thenAccept(this::sendPrompt);
+        }).thenCompose(l -> setModel(l));
     }
 
     private CompletableFuture<LingmaIpcClient.Link> obtainSession(LingmaIpcClient.Link l) {
@@ -685,7 +697,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
                     } else {
                         backend.deleteSession(stale);
                     }
-                    setupAttempt(true).whenComplete((v, e) -> {
+                    setupAndPrompt().whenComplete((v, e) -> {
                         if (e != null) {
                             synchronized (lock) {
                                 fail(toGateway(unwrap(e)));

@@ -3,6 +3,7 @@ package io.lingma.gateway.lingma.ipc;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lingma.gateway.simulator.wire.LspFrames;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -20,7 +21,8 @@ import java.util.function.BiConsumer;
 
 /**
  * A minimal in-test Lingma IPC peer: a Vert.x WebSocket server on 127.0.0.1 (random port) speaking LSP-framed
- * JSON-RPC. Records every inbound message; per-method handlers are replaceable. Not the product simulator.
+ * JSON-RPC. Records every inbound message; per-method handlers are replaceable. Not the product simulator, but it
+ * frames with the simulator's own {@link LspFrames}, so the gateway's codec only ever meets an independent peer.
  */
 final class FakeLingmaPeer implements AutoCloseable {
 
@@ -29,14 +31,14 @@ final class FakeLingmaPeer implements AutoCloseable {
     /** One accepted connection. */
     final class Conn {
         final ServerWebSocket ws;
-        final LspFrameCodec codec = new LspFrameCodec(64 * 1024 * 1024);
+        final LspFrames.Reader frames = new LspFrames.Reader(64 * 1024 * 1024);
 
         Conn(ServerWebSocket ws) {
             this.ws = ws;
         }
 
         void send(JsonNode message) {
-            ws.writeTextMessage(new String(LspFrameCodec.encode(message.toString()), StandardCharsets.UTF_8));
+            ws.writeTextMessage(new String(LspFrames.frame(message.toString()), StandardCharsets.UTF_8));
         }
 
         void sendBinary(byte[] bytes) {
@@ -172,7 +174,7 @@ final class FakeLingmaPeer implements AutoCloseable {
 
     private void feed(Conn conn, byte[] bytes) {
         try {
-            for (byte[] frame : conn.codec.decode(bytes)) {
+            for (byte[] frame : conn.frames.feed(bytes)) {
                 JsonNode message = MAPPER.readTree(frame);
                 received.add(message);
                 String method = message.path("method").asText(null);

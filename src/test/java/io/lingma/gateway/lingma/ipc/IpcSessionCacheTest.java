@@ -43,6 +43,16 @@ class IpcSessionCacheTest {
     }
 
     @Test
+    void userHashOfALongTextIsTheHashOfTheJoinedText() {
+        // 8191 ASCII characters put an emoji's surrogate pair across the 8192-character slice the hash is fed in
+        String text = "a".repeat(8191) + "😀 你好 ".repeat(20_000);
+        ChatMessage user = ChatMessage.user(text);
+        assertThat(IpcSessionCache.userHash("S", List.of(user, A1, U)))
+                .isEqualTo(IpcSessionCache.sha1("system\u001FS\u001Euser\u001F" + user.flatText()
+                        + "\u001Euser\u001FU\u001E"));
+    }
+
+    @Test
     void vector75BranchHashSeparatesAssistantBranches() {
         assertThat(IpcSessionCache.branchHash(List.of(U, A1, T1)))
                 .isNotEqualTo(IpcSessionCache.branchHash(List.of(U, A2, T1)));

@@ -3,6 +3,7 @@ package io.lingma.gateway.lingma.ipc;
 import io.lingma.gateway.config.TestSettings;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lingma.gateway.simulator.wire.LspFrames;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
@@ -121,9 +122,9 @@ class JsonRpcConnectionTest {
     @Test
     void binaryMessagesSplitFramesAndSeveralFramesPerMessageAreDecoded() throws Exception {
         peer.on("burst", (conn, m) -> {
-            byte[] n1 = LspFrameCodec.encode("{\"jsonrpc\":\"2.0\",\"method\":\"n1\",\"params\":{\"t\":\"你好\"}}");
-            byte[] n2 = LspFrameCodec.encode("{\"jsonrpc\":\"2.0\",\"method\":\"n2\",\"params\":{}}");
-            byte[] reply = LspFrameCodec.encode("{\"jsonrpc\":\"2.0\",\"id\":" + m.get("id") + ",\"result\":7}");
+            byte[] n1 = LspFrames.frame("{\"jsonrpc\":\"2.0\",\"method\":\"n1\",\"params\":{\"t\":\"你好\"}}");
+            byte[] n2 = LspFrames.frame("{\"jsonrpc\":\"2.0\",\"method\":\"n2\",\"params\":{}}");
+            byte[] reply = LspFrames.frame("{\"jsonrpc\":\"2.0\",\"id\":" + m.get("id") + ",\"result\":7}");
             byte[] both = Arrays.copyOf(n1, n1.length + n2.length);
             System.arraycopy(n2, 0, both, n1.length, n2.length);
             conn.sendBinary(Arrays.copyOfRange(both, 0, 40));

@@ -17,10 +17,10 @@ import java.util.Map;
  * @param scenes scene key ({@code chat}, {@code assistant}, {@code developer}, {@code inline}, {@code quest}, …) to
  *               its models, in order
  */
-public record ModelCatalog(Map<String, List<Model>> scenes) {
+public record SimulatorModelCatalog(Map<String, List<Model>> scenes) {
 
     /** Copies the scene map, keeping its order. */
-    public ModelCatalog {
+    public SimulatorModelCatalog {
         Map<String, List<Model>> copy = new LinkedHashMap<>();
         scenes.forEach((scene, models) -> copy.put(scene, List.copyOf(models)));
         scenes = Collections.unmodifiableMap(copy);
@@ -42,7 +42,7 @@ public record ModelCatalog(Map<String, List<Model>> scenes) {
      *         MiniMax-M2.7, Qwen3-Max, Qwen3.6-Plus; smaller {@code assistant}, {@code developer}, {@code inline}
      *         (one unnamed {@code q35model}) and {@code quest} scenes
      */
-    public static ModelCatalog defaults() {
+    public static SimulatorModelCatalog defaults() {
         Model auto = new Model("org_auto", "Auto", false, true);
         Model coder = new Model("dashscope_qwen3_coder", "Qwen3-Coder", false, false);
         Model thinking = new Model("dashscope_qwen_plus_20250428_thinking", "Qwen3-Thinking", true, false);
@@ -56,16 +56,16 @@ public record ModelCatalog(Map<String, List<Model>> scenes) {
         scenes.put("developer", List.of(auto, coder, kimi));
         scenes.put("inline", List.of(new Model("q35model", null, false, false)));
         scenes.put("quest", List.of(plus));
-        return new ModelCatalog(scenes);
+        return new SimulatorModelCatalog(scenes);
     }
 
     /** @return the five scenes, all empty (the client must fall back to its pseudo-model, §8) */
-    public static ModelCatalog empty() {
+    public static SimulatorModelCatalog empty() {
         Map<String, List<Model>> scenes = new LinkedHashMap<>();
         for (String scene : List.of("assistant", "chat", "developer", "inline", "quest")) {
             scenes.put(scene, List.of());
         }
-        return new ModelCatalog(scenes);
+        return new SimulatorModelCatalog(scenes);
     }
 
     /**
