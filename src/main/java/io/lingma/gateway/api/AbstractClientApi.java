@@ -37,13 +37,13 @@ public abstract class AbstractClientApi implements ClientApi {
 
     /**
      * @param mapper   the shared mapper (not modified)
-     * @param settings the settings; null means {@link ApiSettings#defaults()}
+     * @param settings the settings
      * @param clock    source of timestamps
      * @param protocol the API this instance serves
      */
     protected AbstractClientApi(ObjectMapper mapper, ApiSettings settings, Clock clock, ApiProtocol protocol) {
         this.json = new ApiJson(mapper);
-        this.settings = settings == null ? ApiSettings.defaults() : settings;
+        this.settings = java.util.Objects.requireNonNull(settings, "settings");
         this.clock = clock == null ? Clock.systemUTC() : clock;
         this.envelopes = new ErrorEnvelopes(mapper);
         this.extractor = new ContentExtractor(new ImageSources());

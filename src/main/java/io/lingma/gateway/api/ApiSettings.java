@@ -2,7 +2,6 @@ package io.lingma.gateway.api;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Settings of the client-API translation (client-api.md §15). Immutable; build it once from the
@@ -27,7 +26,7 @@ import java.util.Locale;
  *                                    of responses echoes the requested name instead of the model used
  *                                    (client-api.md §3.4)
  * @param responses                   the {@code gateway.responses.*} settings of {@code POST /v1/responses}
- *                                    (client-api.md §5); null means {@link ResponsesSettings#defaults()}
+ *                                    (client-api.md §5)
  */
 public record ApiSettings(String defaultModel, boolean openAiExposeReasoning, int anthropicInputJsonChunkSize,
                           ToolIdGenerator toolIdGenerator, List<String> toolsAllowlist, boolean responseFormatHint,
@@ -44,19 +43,13 @@ public record ApiSettings(String defaultModel, boolean openAiExposeReasoning, in
      * @param dropTextWithToolCalls  {@code gateway.responses.drop-text-with-tool-calls}, default false: when the
      *                               answer has tool calls its text is dropped (no message item, empty
      *                               {@code output_text}), as lingma-proxy does (§5.2)
-     * @param previousResponseId     {@code gateway.responses.previous-response-id}, default {@code ignore}
-     *                               (§5.1)
+     * @param previousResponseId     {@code gateway.responses.previous-response-id} (§5.1)
      */
     public record ResponsesSettings(boolean doneSentinel, boolean alwaysComplete, boolean dropTextWithToolCalls,
                                     PreviousResponseIdPolicy previousResponseId) {
 
         public ResponsesSettings {
-            previousResponseId = previousResponseId == null ? PreviousResponseIdPolicy.IGNORE : previousResponseId;
-        }
-
-        /** @return the defaults of client-api.md §15: sentinel on, always-complete off, text kept, ignore */
-        public static ResponsesSettings defaults() {
-            return new ResponsesSettings(true, false, false, PreviousResponseIdPolicy.IGNORE);
+            java.util.Objects.requireNonNull(previousResponseId, "previousResponseId");
         }
 
         /**
@@ -94,25 +87,10 @@ public record ApiSettings(String defaultModel, boolean openAiExposeReasoning, in
 
     /** What a Responses request with {@code previous_response_id} gets ({@code gateway.responses.previous-response-id}). */
     public enum PreviousResponseIdPolicy {
-        /** The field is ignored with a warning log; the client must send the full conversation (the default). */
+        /** The field is ignored with a warning log; the client must send the full conversation. */
         IGNORE,
         /** 400 {@code previous_response_id is not supported; send the full conversation in input}. */
-        REJECT;
-
-        /**
-         * @param value {@code ignore} or {@code reject} (case-insensitive)
-         * @return the policy
-         * @throws IllegalArgumentException for any other value (invalid enum values are fatal at start, §15)
-         */
-        public static PreviousResponseIdPolicy parse(String value) {
-            String v = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
-            return switch (v) {
-                case "ignore" -> IGNORE;
-                case "reject" -> REJECT;
-                default -> throw new IllegalArgumentException(
-                        "gateway.responses.previous-response-id must be ignore or reject, got '" + value + "'");
-            };
-        }
+        REJECT
     }
 
     /** How ids are made for tool calls that reach an encoder without one ({@code gateway.tools.id-generator}). */
@@ -120,55 +98,15 @@ public record ApiSettings(String defaultModel, boolean openAiExposeReasoning, in
         /** {@code call_} + 24 base62 / {@code toolu_01} + 22 base62 (the default). */
         RANDOM,
         /** {@code call_1}, {@code call_2}, … / {@code toolu_1}, … numbered per response (tests only). */
-        SEQUENTIAL;
-
-        /**
-         * @param value {@code random} or {@code sequential} (case-insensitive)
-         * @return the generator
-         * @throws IllegalArgumentException for any other value (invalid enum values are fatal at start, §15)
-         */
-        public static ToolIdGenerator parse(String value) {
-            String v = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
-            return switch (v) {
-                case "random" -> RANDOM;
-                case "sequential" -> SEQUENTIAL;
-                default -> throw new IllegalArgumentException(
-                        "gateway.tools.id-generator must be random or sequential, got '" + value + "'");
-            };
-        }
+        SEQUENTIAL
     }
 
     public ApiSettings {
         defaultModel = defaultModel == null || defaultModel.isBlank() ? "kmodel" : defaultModel.trim();
         anthropicInputJsonChunkSize = Math.max(0, anthropicInputJsonChunkSize);
-        toolIdGenerator = toolIdGenerator == null ? ToolIdGenerator.RANDOM : toolIdGenerator;
+        java.util.Objects.requireNonNull(toolIdGenerator, "toolIdGenerator");
         toolsAllowlist = toolsAllowlist == null ? List.of() : List.copyOf(toolsAllowlist);
-        responses = responses == null ? ResponsesSettings.defaults() : responses;
-    }
-
-    /**
-     * The settings without the {@code gateway.responses.*} group, which gets its defaults (kept for callers that
-     * predate {@code POST /v1/responses}).
-     *
-     * @param defaultModel                see the record components
-     * @param openAiExposeReasoning       see the record components
-     * @param anthropicInputJsonChunkSize see the record components
-     * @param toolIdGenerator             see the record components
-     * @param toolsAllowlist              see the record components
-     * @param responseFormatHint          see the record components
-     * @param echoRequestedModel          see the record components
-     */
-    public ApiSettings(String defaultModel, boolean openAiExposeReasoning, int anthropicInputJsonChunkSize,
-                       ToolIdGenerator toolIdGenerator, List<String> toolsAllowlist, boolean responseFormatHint,
-                       boolean echoRequestedModel) {
-        this(defaultModel, openAiExposeReasoning, anthropicInputJsonChunkSize, toolIdGenerator, toolsAllowlist,
-                responseFormatHint, echoRequestedModel, ResponsesSettings.defaults());
-    }
-
-    /** @return the defaults of client-api.md §15 */
-    public static ApiSettings defaults() {
-        return new ApiSettings("kmodel", true, 0, ToolIdGenerator.RANDOM, List.of(), false, false,
-                ResponsesSettings.defaults());
+        java.util.Objects.requireNonNull(responses, "responses");
     }
 
     /**

@@ -9,22 +9,22 @@ final class ApiSettingsFactory {
     }
 
     /**
-     * @param props the gateway properties
+     * @param props the gateway properties (defaults: application.properties)
      * @return the client-API settings
-     * @throws IllegalArgumentException for invalid values (fatal at start)
+     * @throws InvalidSettingException for a missing or invalid value (fatal at start)
      */
     static ApiSettings from(GatewayProperties props) {
-        return new ApiSettings(props.string("gateway.default-model", ""),
-                props.bool("gateway.openai.expose-reasoning", true),
+        return new ApiSettings(props.string("gateway.default-model"),
+                props.bool("gateway.openai.expose-reasoning"),
                 props.integer("gateway.anthropic.input-json-chunk-size", 0),
-                ApiSettings.ToolIdGenerator.parse(props.string("gateway.tools.id-generator", "random")),
-                ApiSettings.parseAllowlist(props.string("gateway.tools.allowlist", "")),
-                props.bool("gateway.response-format.hint", false),
-                props.bool("gateway.models.echo-requested", false))
-                .withResponses(new ApiSettings.ResponsesSettings(props.bool("gateway.responses.done-sentinel", true),
-                        props.bool("gateway.responses.always-complete", false),
-                        props.bool("gateway.responses.drop-text-with-tool-calls", false),
-                        ApiSettings.PreviousResponseIdPolicy.parse(
-                                props.string("gateway.responses.previous-response-id", "reject"))));
+                props.enumValue("gateway.tools.id-generator", ApiSettings.ToolIdGenerator.class),
+                ApiSettings.parseAllowlist(props.string("gateway.tools.allowlist")),
+                props.bool("gateway.response-format.hint"),
+                props.bool("gateway.models.echo-requested"),
+                new ApiSettings.ResponsesSettings(props.bool("gateway.responses.done-sentinel"),
+                        props.bool("gateway.responses.always-complete"),
+                        props.bool("gateway.responses.drop-text-with-tool-calls"),
+                        props.enumValue("gateway.responses.previous-response-id",
+                                ApiSettings.PreviousResponseIdPolicy.class)));
     }
 }

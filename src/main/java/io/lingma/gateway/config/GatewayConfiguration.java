@@ -81,12 +81,11 @@ import org.apache.camel.support.LifecycleStrategySupport;
 import org.apache.camel.support.processor.DefaultMaskingFormatter;
 
 import javax.sql.DataSource;
+import java.time.Duration;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -142,11 +141,10 @@ public class GatewayConfiguration implements CamelConfiguration {
         ExchangeFormatter traced = tracer.getExchangeFormatter();
         MaskingFormatter mask = logMask();
         tracer.setExchangeFormatter(exchange -> mask.format(traced.format(exchange)));
-        int port = props.integer("gateway.http.port", 8095);
+        int port = props.integer("gateway.http.port", 0, 65535);
         // before anything listens: a gateway that would serve the network without keys does not start
-        String anonymous = AnonymousAccess.check(authenticator().keysConfigured(),
-                props.string("gateway.http.host", "127.0.0.1"), port,
-                props.bool("gateway.auth.allow-anonymous", false));
+        String anonymous = AnonymousAccess.check(authenticator().keysConfigured(), props.string("gateway.http.host"),
+                port, props.bool("gateway.auth.allow-anonymous"));
         if (anonymous != null) {
             org.slf4j.LoggerFactory.getLogger(ApiKeyAuthenticator.class).warn(anonymous);
         }
@@ -159,10 +157,9 @@ public class GatewayConfiguration implements CamelConfiguration {
         });
         camelContext.addStartupListener(new VertxRouterSetup(clientApis(), edgeErrors(), port));
         camelContext.addStartupListener(edgeErrors());
-        if (props.bool("camel.management.enabled", false)) {
+        if (props.bool("camel.management.enabled")) {
             camelContext.addStartupListener(new MetricsGuard(authenticator(), clientApis(),
-                    props.integer("camel.management.port", 9876),
-                    props.string("camel.metrics.path", "/observe/metrics")));
+                    props.integer("camel.management.port", 0, 65535), props.string("camel.metrics.path")));
         }
         if (recorder().enabled()) {
             camelContext.getManagementStrategy().addEventNotifier(recorder().upstreamTimer());
@@ -196,6 +193,16 @@ public class GatewayConfiguration implements CamelConfiguration {
     public Vertx vertx(CamelContext ctx) {
         init(ctx);
         return guardedVertx();
+    }
+
+    /**
+     * @param ctx the Camel context
+     * @return the gateway's settings, which record every key read ({@link GatewayProperties#keysRead()})
+     */
+    @BindToRegistry("gatewayProperties")
+    public GatewayProperties gatewayProperties(CamelContext ctx) {
+        init(ctx);
+        return props;
     }
 
     /** @return the shared Jackson mapper */
@@ -397,8 +404,8 @@ public class GatewayConfiguration implements CamelConfiguration {
     public synchronized UsageRecorder usageRecorder(CamelContext ctx) {
         init(ctx);
         if (usageRecorder == null) {
-            usageRecorder = new UsageRecorder(ctx, ledgerEnabled(), props.integer("gateway.ledger.queue-size", 10000),
-                    props.string("gateway.ledger.password", ""));
+            usageRecorder = new UsageRecorder(ctx, ledgerEnabled(), props.integer("gateway.ledger.queue-size", 1),
+                    props.string("gateway.ledger.password"));
         }
         return usageRecorder;
     }
@@ -411,9 +418,9 @@ public class GatewayConfiguration implements CamelConfiguration {
     public synchronized LedgerDatabase ledgerDatabase(CamelContext ctx) {
         init(ctx);
         if (ledgerDatabase == null) {
-            String dir = props.string("gateway.data-dir", "");
-            ledgerDatabase = new LedgerDatabase(props.string("gateway.ledger.jdbc-url", ""),
-                    props.string("gateway.ledger.user", ""), props.string("gateway.ledger.password", ""),
+            String dir = props.string("gateway.data-dir");
+            ledgerDatabase = new LedgerDatabase(props.string("gateway.ledger.jdbc-url"),
+                    props.string("gateway.ledger.user"), props.string("gateway.ledger.password"),
                     dir.isEmpty() ? Path.of(System.getProperty("user.home"), ".lingma-gateway") : Path.of(dir));
             if (ledgerEnabled()) {
                 ledgerDatabase.migrate();
@@ -432,11 +439,11 @@ public class GatewayConfiguration implements CamelConfiguration {
     @BindToRegistry("usageQuery")
     public UsageQuery usageQuery(CamelContext ctx) {
         init(ctx);
-        return new UsageQuery(ledgerEnabled(), props.duration("gateway.ledger.retention", Duration.ofDays(90)));
+        return new UsageQuery(ledgerEnabled(), props.duration("gateway.ledger.retention"));
     }
 
     private boolean ledgerEnabled() {
-        return props.bool("gateway.ledger.enabled", true);
+        return props.bool("gateway.ledger.enabled");
     }
 
     /** @return the API-key, admin and metrics tiers and the per-key model and rate checks (issue 9 §1) */
@@ -451,8 +458,8 @@ public class GatewayConfiguration implements CamelConfiguration {
     public RequestGuard requestGuard(CamelContext ctx) {
         init(ctx);
         return new RequestGuard(clientApis(), RequestGuard.Settings.parse(
-                props.string("gateway.http.host", "127.0.0.1"), props.string("gateway.cors.allowed-origins", ""),
-                props.string("gateway.http.allowed-hosts", "")));
+                props.string("gateway.http.host"), props.string("gateway.cors.allowed-origins"),
+                props.string("gateway.http.allowed-hosts")));
     }
 
     /** @return what the client port answers while the gateway shuts down */
@@ -474,8 +481,8 @@ public class GatewayConfiguration implements CamelConfiguration {
     public SseStreamer sseStreamer(CamelContext ctx) {
         init(ctx);
         return new SseStreamer(clientApis(), chatService(),
-                props.duration("gateway.stream.keepalive-interval", Duration.ofSeconds(15)),
-                props.duration("gateway.stream.write-stall-timeout", Duration.ofSeconds(60)));
+                props.positiveDuration("gateway.stream.keepalive-interval"),
+                props.positiveDuration("gateway.stream.write-stall-timeout"));
     }
 
     /** @return the health documents */
@@ -509,8 +516,8 @@ public class GatewayConfiguration implements CamelConfiguration {
         init(ctx);
         boolean ipc = !"remote".equals(backendName());
         return new AdminEndpoints(backend(), catalog(), limiter(), breaker(), stats(), mapper(),
-                new AdminEndpoints.Features(props.bool("gateway.images.allow-local-files", false),
-                        ipc ? props.string("gateway.ipc.session-mode", "auto") : null, recorder().enabled()),
+                new AdminEndpoints.Features(props.bool("gateway.images.allow-local-files"),
+                        ipc ? props.string("gateway.ipc.session-mode") : null, recorder().enabled()),
                 VERSION);
     }
 
@@ -530,7 +537,7 @@ public class GatewayConfiguration implements CamelConfiguration {
 
     private synchronized RequestRecorder recorder() {
         if (recorder == null) {
-            int size = props.integer("gateway.debug.requests.size", 100);
+            int size = props.integer("gateway.debug.requests.size", 0);
             recorder = new RequestRecorder(stats(), size, size <= 0 ? Runnable::run
                     : context.getExecutorServiceManager().newSingleThreadExecutor(this, "debug-requests"));
         }
@@ -554,19 +561,60 @@ public class GatewayConfiguration implements CamelConfiguration {
 
     private synchronized void init(CamelContext ctx) {
         if (context == null) {
-            context = ctx;
             props = new GatewayProperties(ctx);
             // before the wire-logging pins: a JSON layout reloads the log4j2 configuration
-            LogSettings.apply(props.string("gateway.log.format", "text"), props.string("gateway.log.level", ""),
-                    props.bool("gateway.log.access", true));
-            SecretLogging.apply(props.bool(SecretLogging.UNSAFE_SETTING, false));
+            LogSettings.apply(props.string("gateway.log.format"), props.string("gateway.log.level"),
+                    props.bool("gateway.log.access"));
+            SecretLogging.apply(props.bool(SecretLogging.UNSAFE_SETTING));
+            validate();
+            context = ctx;
         }
+    }
+
+    /**
+     * Parses the settings groups and the upstream's before anything starts (the simulator, Vert.x, a connection), so
+     * a wrong value stops start-up with one line naming its key; the rest are parsed as their beans are bound.
+     */
+    private void validate() {
+        backendName();
+        props.integer("gateway.management.port", 0, 65535);
+        // Camel reads it through {{gateway.http.max-body-bytes}} as a plain number of bytes
+        props.parsed("gateway.http.max-body-bytes", GatewayConfiguration::positiveLong, "a number of bytes >= 1");
+        apiSettings();
+        ToolSettingsFactory.from(props);
+        ImageSettingsFactory.from(props);
+        IpcSettingsFactory.from(props, null);
+        RemoteSettingsFactory.from(props, null, null, null);
+        breakerConfig("gateway.remote.breaker.");
+        breaker();
+        limiter();
+    }
+
+    private static long positiveLong(String value) {
+        long n = Long.parseLong(value);
+        if (n < 1) {
+            throw new IllegalArgumentException("not positive");
+        }
+        return n;
+    }
+
+    /**
+     * @param prefix {@code gateway.breaker.} or {@code gateway.remote.breaker.}
+     * @return a breaker configuration with the group's thresholds, moving from open to half-open by itself
+     */
+    private CircuitBreakerConfig.Builder breakerConfig(String prefix) {
+        return CircuitBreakerConfig.custom()
+                .failureRateThreshold(props.integer(prefix + "failure-rate-threshold", 1, 100))
+                .slidingWindowSize(props.integer(prefix + "sliding-window-size", 1))
+                .minimumNumberOfCalls(props.integer(prefix + "minimum-number-of-calls", 1))
+                .waitDurationInOpenState(props.positiveDuration(prefix + "wait-duration-in-open-state"))
+                .automaticTransitionFromOpenToHalfOpenEnabled(true);
     }
 
     private synchronized Vertx vertx() {
         if (vertx == null) {
-            int inFlight = props.integer("gateway.concurrency.max-in-flight", 4);
-            int queued = props.integer("gateway.concurrency.max-queued", 64);
+            int inFlight = props.integer("gateway.concurrency.max-in-flight", 0);
+            int queued = props.integer("gateway.concurrency.max-queued", 0);
             int workers = (inFlight <= 0 ? 64 : inFlight) + Math.max(0, queued) + 16;
             vertx = Vertx.vertx(new VertxOptions().setWorkerPoolSize(workers));
         }
@@ -576,9 +624,8 @@ public class GatewayConfiguration implements CamelConfiguration {
     private synchronized Vertx guardedVertx() {
         if (guardedVertx == null) {
             HttpReadGuard guard = new HttpReadGuard(
-                    props.duration("gateway.http.header-read-timeout", Duration.ofSeconds(10)),
-                    props.duration("gateway.http.body-read-timeout", Duration.ofSeconds(30)),
-                    props.duration("gateway.http.idle-timeout", Duration.ofSeconds(60)), edgeErrors());
+                    props.duration("gateway.http.header-read-timeout"), props.duration("gateway.http.body-read-timeout"),
+                    props.duration("gateway.http.idle-timeout"), edgeErrors());
             guardedVertx = new GuardedVertx((VertxInternal) vertx(), edgeErrors(), guard);
         }
         return guardedVertx;
@@ -586,7 +633,7 @@ public class GatewayConfiguration implements CamelConfiguration {
 
     private synchronized EdgeErrors edgeErrors() {
         if (edgeErrors == null) {
-            edgeErrors = new EdgeErrors(clientApis(), props.integer("gateway.http.port", 8095));
+            edgeErrors = new EdgeErrors(clientApis(), props.integer("gateway.http.port", 0, 65535));
         }
         return edgeErrors;
     }
@@ -599,14 +646,14 @@ public class GatewayConfiguration implements CamelConfiguration {
     }
 
     private String backendName() {
-        return props.string("gateway.backend", "ipc").toLowerCase(Locale.ROOT);
+        return props.oneOf("gateway.backend", "ipc", "simulator", "remote");
     }
 
     private synchronized LingmaSimulator simulator() {
         if (simulator == null && "simulator".equals(backendName())) {
             SimulatorOptions options = SimulatorOptions.defaults()
-                    .withPort(props.integer("gateway.simulator.port", 0))
-                    .withScenarioFiles(paths(props.string("gateway.simulator.scenarios", "")));
+                    .withPort(props.integer("gateway.simulator.port", 0, 65535))
+                    .withScenarioFiles(paths(props.string("gateway.simulator.scenarios")));
             simulator = new LingmaSimulator(vertx(), options);
             simulator.start();
         }
@@ -625,8 +672,7 @@ public class GatewayConfiguration implements CamelConfiguration {
                 case "simulator" -> backend = ipcBackend(IpcSettingsFactory.from(props, simulator().discoveryFile()),
                         true);
                 case "remote" -> backend = remoteBackend();
-                default -> throw new IllegalArgumentException(
-                        "invalid value for gateway.backend: " + backendName() + " (ipc | simulator | remote)");
+                default -> throw new IllegalStateException("unreachable: " + backendName());
             }
         }
         return backend;
@@ -674,15 +720,8 @@ public class GatewayConfiguration implements CamelConfiguration {
         remoteTransport = new RemoteHttpTransport(
                 () -> new RemoteSseParser(settings.maxSseLine(), () -> Ids.base62("call_", 24)), timer,
                 settings.doneGrace(), settings.maxSseLine());
-        CircuitBreakerConfig perModel = CircuitBreakerConfig.custom()
-                .failureRateThreshold(props.integer("gateway.remote.breaker.failure-rate-threshold", 50))
-                .slidingWindowSize(props.integer("gateway.remote.breaker.sliding-window-size", 10))
-                .minimumNumberOfCalls(props.integer("gateway.remote.breaker.minimum-number-of-calls", 3))
-                .waitDurationInOpenState(props.duration("gateway.remote.breaker.wait-duration-in-open-state",
-                        Duration.ofSeconds(60)))
-                .permittedNumberOfCallsInHalfOpenState(1)
-                .automaticTransitionFromOpenToHalfOpenEnabled(true)
-                .build();
+        CircuitBreakerConfig perModel = breakerConfig("gateway.remote.breaker.")
+                .permittedNumberOfCallsInHalfOpenState(1).build();
         return new RemoteChatBackend(context, attempts, settings, new BaseUrlResolver(settings),
                 new RemoteCredentialLoader(settings), new RemoteRequestFactory(settings),
                 new RemoteModelListParser(settings.showDisabledModels()), remoteBreakers = CircuitBreakerRegistry.of(perModel),
@@ -701,14 +740,14 @@ public class GatewayConfiguration implements CamelConfiguration {
 
     private synchronized RemoteSimulator remoteSimulator() {
         if (remoteSimulator == null && "remote".equals(backendName())
-                && props.bool("gateway.remote.simulator", false)) {
+                && props.bool("gateway.remote.simulator")) {
             try {
                 remoteSimulatorDir = Files.createTempDirectory("lingma-remote-simulator-");
             } catch (IOException e) {
                 throw new IllegalStateException("cannot create the remote simulator's directory", e);
             }
             remoteSimulator = new RemoteSimulator(vertx(),
-                    RemoteSimulatorOptions.defaults().withPort(props.integer("gateway.simulator.remote-port", 0)));
+                    RemoteSimulatorOptions.defaults().withPort(props.integer("gateway.simulator.remote-port", 0, 65535)));
             remoteSimulator.start();
         }
         return remoteSimulator;
@@ -717,8 +756,7 @@ public class GatewayConfiguration implements CamelConfiguration {
     /** @return the one token estimator, bounded by {@code gateway.tokens.exact-count-chars} */
     private synchronized TokenEstimator estimator() {
         if (estimator == null) {
-            estimator = new TokenEstimator(props.integer("gateway.tokens.exact-count-chars",
-                    TokenEstimator.DEFAULT_EXACT_COUNT_CHARS));
+            estimator = new TokenEstimator(props.integer("gateway.tokens.exact-count-chars", 4096));
             estimator.preload();
         }
         return estimator;
@@ -733,15 +771,9 @@ public class GatewayConfiguration implements CamelConfiguration {
 
     private synchronized CircuitBreaker breaker() {
         if (breaker == null) {
-            CircuitBreakerConfig config = CircuitBreakerConfig.custom()
-                    .failureRateThreshold(props.integer("gateway.breaker.failure-rate-threshold", 50))
-                    .slidingWindowSize(props.integer("gateway.breaker.sliding-window-size", 20))
-                    .minimumNumberOfCalls(props.integer("gateway.breaker.minimum-number-of-calls", 10))
-                    .waitDurationInOpenState(props.duration("gateway.breaker.wait-duration-in-open-state",
-                            Duration.ofSeconds(30)))
+            CircuitBreakerConfig config = breakerConfig("gateway.breaker.")
                     .permittedNumberOfCallsInHalfOpenState(
                             props.integer("gateway.breaker.permitted-calls-in-half-open-state", 1))
-                    .automaticTransitionFromOpenToHalfOpenEnabled(true)
                     // only upstream faults count, a shared one (lost connection) once at its source; a 4xx is the
                     // client's problem, not Lingma's
                     .recordException(ChatService::countsAsFailure)
@@ -754,21 +786,21 @@ public class GatewayConfiguration implements CamelConfiguration {
 
     private synchronized ConcurrencyLimiter limiter() {
         if (limiter == null) {
-            limiter = new ConcurrencyLimiter(props.integer("gateway.concurrency.max-in-flight", 4),
-                    props.integer("gateway.concurrency.max-queued", 64),
-                    props.duration("gateway.concurrency.queue-timeout", Duration.ofSeconds(30)),
-                    props.integer("gateway.concurrency.retry-after", 5));
+            limiter = new ConcurrencyLimiter(props.integer("gateway.concurrency.max-in-flight", 0),
+                    props.integer("gateway.concurrency.max-queued", 0),
+                    props.duration("gateway.concurrency.queue-timeout"),
+                    props.integer("gateway.concurrency.retry-after", 0));
         }
         return limiter;
     }
 
     private synchronized ModelCatalog catalog() {
         if (catalog == null) {
-            catalog = new ModelCatalog(backend(), props.string("gateway.default-model", ""),
-                    props.enumValue("gateway.models.unknown-policy", ModelCatalog.UnknownPolicy.class,
-                            ModelCatalog.UnknownPolicy.MAP_DEFAULT),
-                    !"display-name".equalsIgnoreCase(props.string("gateway.models.public-id", "key")),
-                    ModelCatalog.parseAliases(props.string("gateway.models.aliases", "")));
+            catalog = new ModelCatalog(backend(), props.string("gateway.default-model"),
+                    props.enumValue("gateway.models.unknown-policy", ModelCatalog.UnknownPolicy.class),
+                    "key".equals(props.oneOf("gateway.models.public-id", "key", "display-name")),
+                    props.parsed("gateway.models.aliases", ModelCatalog::parseAliases,
+                            "comma-separated pattern=target pairs such as claude-*=kmodel"));
         }
         return catalog;
     }
@@ -776,11 +808,10 @@ public class GatewayConfiguration implements CamelConfiguration {
     private synchronized ChatService chatService() {
         if (chatService == null) {
             chatService = new ChatService(backend(), estimator(), breaker(),
-                    props.duration("gateway.stream.commit-timeout", Duration.ofSeconds(10)),
-                    props.duration("gateway.first-output-timeout", Duration.ofSeconds(120)),
-                    props.duration("gateway.request-timeout", Duration.ofSeconds(600)), toolEmulation(),
-                    apiSettings().toolIdGenerator(), props.bool("gateway.remote.tool-text-fallback", true),
-                    props.bytes("gateway.http.max-response-bytes", 8L * 1024 * 1024), drain);
+                    props.duration("gateway.stream.commit-timeout"), props.duration("gateway.first-output-timeout"),
+                    props.duration("gateway.request-timeout"), toolEmulation(), apiSettings().toolIdGenerator(),
+                    props.bool("gateway.remote.tool-text-fallback"),
+                    props.bytes("gateway.http.max-response-bytes", 1, Long.MAX_VALUE), drain);
         }
         return chatService;
     }
@@ -815,15 +846,17 @@ public class GatewayConfiguration implements CamelConfiguration {
 
     private synchronized ApiKeyAuthenticator authenticator() {
         if (authenticator == null) {
-            String file = props.string("gateway.auth.keys-file", "");
-            ApiKeyStore keys = new ApiKeyStore(props.string("gateway.auth.api-keys", ""),
+            String file = props.string("gateway.auth.keys-file");
+            ApiKeyStore keys = new ApiKeyStore(props.string("gateway.auth.api-keys"),
                     file.isEmpty() ? null : Path.of(file), props.integer("gateway.auth.requests-per-minute", 0));
+            // read even without a file, so a wrong value stops start-up whether or not a file is set yet
+            java.time.Duration checkInterval = props.positiveDuration("gateway.auth.keys-file-check-interval");
             if (!file.isEmpty()) {
                 keys.watch(context.getExecutorServiceManager().newSingleThreadScheduledExecutor(this, "api-keys-file"),
-                        props.duration("gateway.auth.keys-file-check-interval", Duration.ofSeconds(5)));
+                        checkInterval);
             }
             authenticator = new ApiKeyAuthenticator(keys, new KeyRateLimiter(),
-                    props.string("gateway.auth.admin-token", ""), props.string("gateway.auth.metrics-token", ""));
+                    props.string("gateway.auth.admin-token"), props.string("gateway.auth.metrics-token"));
         }
         return authenticator;
     }

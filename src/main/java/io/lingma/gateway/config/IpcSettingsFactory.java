@@ -11,57 +11,58 @@ final class IpcSettingsFactory {
     }
 
     /**
-     * @param props         the gateway properties
+     * @param props         the gateway properties (defaults: application.properties)
      * @param discoveryFile a discovery file that overrides {@code gateway.ipc.discovery-file} (the embedded
      *                      simulator's), or null
-     * @return the IPC settings; unset keys keep {@link IpcSettings#defaults()}
-     * @throws IllegalArgumentException for invalid values (fatal at start)
+     * @return the IPC settings
+     * @throws InvalidSettingException for a missing or invalid value (fatal at start)
      */
     static IpcSettings from(GatewayProperties props, Path discoveryFile) {
-        IpcSettings d = IpcSettings.defaults();
-        String file = props.string("gateway.ipc.discovery-file", "");
-        String tokenFile = props.string("gateway.ipc.machine-token-file", "");
-        String cwd = props.string("gateway.ipc.cwd", "");
-        String shell = props.string("gateway.ipc.shell-type", "");
-        String currentFile = props.string("gateway.ipc.current-file-path", "");
-        return d.toBuilder()
-                .wsUrl(discoveryFile != null ? "" : props.string("gateway.ipc.ws-url", d.wsUrl()))
-                .wsPath(props.string("gateway.ipc.ws-path", d.wsPath()))
-                .wsHeaders(props.string("gateway.ipc.ws-headers", d.wsHeaders()))
-                .machineTokenFile(tokenFile.isEmpty() ? d.machineTokenFile() : Path.of(tokenFile))
-                .discoveryFile(discoveryFile != null ? discoveryFile : file.isEmpty() ? d.discoveryFile() : Path.of(file))
-                .discoveryPrefer(IpcSettings.DiscoveryPrefer.parse(
-                        props.string("gateway.ipc.discovery-prefer", "qodercn")))
-                .sessionMode(IpcSettings.SessionMode.parse(props.string("gateway.ipc.session-mode", "auto")))
-                .handshakeTimeout(props.duration("gateway.ipc.handshake-timeout", d.handshakeTimeout()))
-                .setupTimeout(props.duration("gateway.ipc.setup-timeout", d.setupTimeout()))
-                .modelsTimeout(props.duration("gateway.ipc.models-timeout", d.modelsTimeout()))
-                .deleteTimeout(props.duration("gateway.ipc.delete-timeout", d.deleteTimeout()))
-                .idleTimeout(props.duration("gateway.ipc.idle-timeout", d.idleTimeout()))
-                .turnTimeout(props.duration("gateway.ipc.turn-timeout", d.turnTimeout()))
-                .finishGrace(props.duration("gateway.ipc.finish-grace", d.finishGrace()))
-                .modelsTtl(props.duration("gateway.ipc.models-ttl", d.modelsTtl()))
-                .maxConcurrentTurns(props.integer("gateway.ipc.max-concurrent-turns", d.maxConcurrentTurns()))
-                .maxFrameBytes((int) props.bytes("gateway.ipc.max-frame-bytes", d.maxFrameBytes()))
-                .protocolVersion(props.integer("gateway.ipc.protocol-version", d.protocolVersion()))
-                .serverRequestReply(IpcSettings.ServerRequestReply.parse(
-                        props.string("gateway.ipc.server-request-reply", "null")))
-                .sendCancel(props.bool("gateway.ipc.send-cancel", d.sendCancel()))
-                .partialOnDisconnect(IpcSettings.PartialOnDisconnect.parse(
-                        props.string("gateway.ipc.partial-on-disconnect", "error")))
-                .cwd(cwd.isEmpty() ? d.cwd() : Path.of(cwd))
-                .mode(props.string("gateway.ipc.mode", d.mode()))
-                .shellType(shell.isEmpty() ? d.shellType() : shell)
+        String wsUrl = props.string("gateway.ipc.ws-url");
+        String file = props.string("gateway.ipc.discovery-file");
+        String tokenFile = props.string("gateway.ipc.machine-token-file");
+        String cwd = props.string("gateway.ipc.cwd");
+        String currentFile = props.string("gateway.ipc.current-file-path");
+        return IpcSettings.builder()
+                .wsUrl(discoveryFile != null ? "" : wsUrl)
+                .wsPath(props.string("gateway.ipc.ws-path"))
+                .wsHeaders(props.string("gateway.ipc.ws-headers"))
+                .machineTokenFile(tokenFile.isEmpty() ? null : Path.of(tokenFile))
+                .discoveryFile(discoveryFile != null ? discoveryFile : file.isEmpty() ? null : Path.of(file))
+                .discoveryPrefer(props.enumValue("gateway.ipc.discovery-prefer", IpcSettings.DiscoveryPrefer.class))
+                .sessionMode(props.enumValue("gateway.ipc.session-mode", IpcSettings.SessionMode.class))
+                .handshakeTimeout(props.positiveDuration("gateway.ipc.handshake-timeout"))
+                .setupTimeout(props.positiveDuration("gateway.ipc.setup-timeout"))
+                .modelsTimeout(props.positiveDuration("gateway.ipc.models-timeout"))
+                .deleteTimeout(props.positiveDuration("gateway.ipc.delete-timeout"))
+                .idleTimeout(props.positiveDuration("gateway.ipc.idle-timeout"))
+                .turnTimeout(props.duration("gateway.ipc.turn-timeout"))
+                .finishGrace(props.duration("gateway.ipc.finish-grace"))
+                .modelsTtl(props.positiveDuration("gateway.ipc.models-ttl"))
+                .maxConcurrentTurns(props.integer("gateway.ipc.max-concurrent-turns", 1))
+                .turnQueueSize(props.integer("gateway.ipc.turn-queue-size", 1))
+                .maxFrameBytes((int) props.bytes("gateway.ipc.max-frame-bytes", 1024, Integer.MAX_VALUE))
+                .protocolVersion(props.integer("gateway.ipc.protocol-version", 0))
+                .serverRequestReply(props.enumValue("gateway.ipc.server-request-reply",
+                        IpcSettings.ServerRequestReply.class))
+                .sendCancel(props.bool("gateway.ipc.send-cancel"))
+                .partialOnDisconnect(props.enumValue("gateway.ipc.partial-on-disconnect",
+                        IpcSettings.PartialOnDisconnect.class))
+                // empty = the gateway's own agent directory (application.properties)
+                .cwd(cwd.isEmpty() ? Path.of(System.getProperty("user.home"), ".lingma-gateway", "agent-cwd")
+                        : Path.of(cwd))
+                .mode(props.oneOf("gateway.ipc.mode", "agent", "chat", ""))
+                .shellType(props.string("gateway.ipc.shell-type"))
                 .currentFilePath(currentFile.isEmpty() ? null : currentFile)
-                .requestIdPrefix(props.string("gateway.ipc.request-id-prefix", d.requestIdPrefix()))
-                .fileUriScheme(props.string("gateway.ipc.file-uri-scheme", d.fileUriScheme()))
-                .reconnectBackoffMin(props.duration("gateway.ipc.reconnect-backoff-min", d.reconnectBackoffMin()))
-                .reconnectBackoffMax(props.duration("gateway.ipc.reconnect-backoff-max", d.reconnectBackoffMax()))
-                .maxBufferedBytes(props.bytes("gateway.stream.max-buffered-bytes", d.maxBufferedBytes()))
-                .sessionCacheEnabled(props.bool("gateway.session-cache.enabled", d.sessionCacheEnabled()))
-                .sessionCacheMaxEntries(props.integer("gateway.session-cache.max-entries",
-                        d.sessionCacheMaxEntries()))
-                .sessionCacheTtl(props.duration("gateway.session-cache.ttl", d.sessionCacheTtl()))
+                .requestIdPrefix(props.string("gateway.ipc.request-id-prefix"))
+                .retryRequestIdPrefix(props.string("gateway.ipc.retry-request-id-prefix"))
+                .fileUriScheme(props.oneOf("gateway.ipc.file-uri-scheme", "", "lingma", "qodercn"))
+                .reconnectBackoffMin(props.positiveDuration("gateway.ipc.reconnect-backoff-min"))
+                .reconnectBackoffMax(props.positiveDuration("gateway.ipc.reconnect-backoff-max"))
+                .maxBufferedBytes(props.bytes("gateway.stream.max-buffered-bytes", 1, Long.MAX_VALUE))
+                .sessionCacheEnabled(props.bool("gateway.session-cache.enabled"))
+                .sessionCacheMaxEntries(props.integer("gateway.session-cache.max-entries", 0))
+                .sessionCacheTtl(props.duration("gateway.session-cache.ttl"))
                 .build();
     }
 }

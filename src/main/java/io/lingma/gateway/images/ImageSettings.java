@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Settings of image loading and normalisation (client-api.md §9.6, keys in §15). Immutable; build it once from the
@@ -39,44 +38,22 @@ public record ImageSettings(boolean allowLocalFiles, List<Path> localDirs, boole
         /** 400 {@code could not load image: <reason>} (the default). */
         REJECT,
         /** The image is removed from its message and a warning is logged (LP behaviour). */
-        DROP;
-
-        /**
-         * @param value {@code reject} or {@code drop} (case-insensitive, trimmed); null or blank means reject
-         * @return the policy
-         * @throws IllegalArgumentException for any other value (invalid enum values are fatal at start, §15)
-         */
-        public static OnError parse(String value) {
-            String v = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
-            return switch (v) {
-                case "", "reject" -> REJECT;
-                case "drop" -> DROP;
-                default -> throw new IllegalArgumentException(
-                        "gateway.images.on-error must be reject or drop, got '" + value + "'");
-            };
-        }
+        DROP
     }
 
     /**
-     * Fills defaults for null components (no dirs, reject, 10 s) and validates the limits.
+     * Validates the limits.
      *
-     * @throws IllegalArgumentException when a byte/pixel/redirect limit is out of range or the quality is not 1..100
+     * @throws IllegalArgumentException when the fetch timeout is not positive, a byte/pixel/redirect limit is out of
+     *                                  range or the quality is not 1..100
      */
     public ImageSettings {
         localDirs = localDirs == null ? List.of() : List.copyOf(localDirs);
-        onError = onError == null ? OnError.REJECT : onError;
-        fetchTimeout = fetchTimeout == null || fetchTimeout.isNegative() || fetchTimeout.isZero()
-                ? Duration.ofSeconds(10) : fetchTimeout;
-        if (maxBytes <= 0 || maxRedirects < 0 || resizeAboveBytes <= 0 || maxSide <= 0
-                || jpegQuality < 1 || jpegQuality > 100) {
+        java.util.Objects.requireNonNull(onError, "onError");
+        if (fetchTimeout == null || fetchTimeout.isNegative() || fetchTimeout.isZero() || maxBytes <= 0
+                || maxRedirects < 0 || resizeAboveBytes <= 0 || maxSide <= 0 || jpegQuality < 1 || jpegQuality > 100) {
             throw new IllegalArgumentException("invalid gateway.images.* limits");
         }
-    }
-
-    /** @return the defaults of client-api.md §9.6 and §15 (local files off, private hosts refused, reject) */
-    public static ImageSettings defaults() {
-        return new ImageSettings(false, List.of(), false, OnError.REJECT, Duration.ofSeconds(10), 20L << 20, 3,
-                2L << 20, 1568, 85);
     }
 
     /**

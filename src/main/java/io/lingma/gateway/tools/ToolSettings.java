@@ -10,9 +10,8 @@ import java.util.Set;
  * Settings of the tool emulation (client-api.md §10, §15 keys {@code gateway.tools.*}). Immutable; build it once
  * from the properties.
  *
- * @param parsers              {@code gateway.tools.parsers}, default {@code json-action,json-fence,bare-json,tool-code}
- *                             (optional {@code hash-tool-call}, {@code xml-tool-call}): the answer formats the parser
- *                             accepts and the hold-back filter watches for (§10.5, §10.9)
+ * @param parsers              {@code gateway.tools.parsers} (also {@code hash-tool-call}, {@code xml-tool-call}): the
+ *                             answer formats the parser accepts and the hold-back filter watches for (§10.5, §10.9)
  * @param maxCalls             {@code gateway.tools.max-calls}, default 8: accepted calls per reply; later ones are
  *                             dropped (their blocks are still cut from the text) (§10.5)
  * @param maxScanBytes         {@code gateway.tools.max-scan-bytes}, default 0 = unlimited: only openings within the
@@ -114,23 +113,20 @@ public record ToolSettings(Set<Parser> parsers, int maxCalls, long maxScanBytes,
             "追加一行", "在末尾追加", "生成unified diff", "生成 unified diff", "查询天气", "手动运行", "你可以在终端中运行",
             "你可以运行", "请你运行", "请手动运行", "粘贴给我", "切换到计划模式");
 
-    /** Default parsers (client-api.md §10.5). */
-    public static final Set<Parser> DEFAULT_PARSERS = Set.copyOf(
-            EnumSet.of(Parser.JSON_ACTION, Parser.JSON_FENCE, Parser.BARE_JSON, Parser.TOOL_CODE));
-
+    /**
+     * Null parsers mean none; null phrase lists mean the built-in ones.
+     *
+     * @throws IllegalArgumentException when {@code maxCalls} is below 1
+     */
     public ToolSettings {
-        parsers = parsers == null ? DEFAULT_PARSERS : Set.copyOf(parsers);
-        maxCalls = maxCalls <= 0 ? 8 : maxCalls;
+        parsers = parsers == null ? Set.of() : Set.copyOf(parsers);
+        if (maxCalls < 1) {
+            throw new IllegalArgumentException("gateway.tools.max-calls must be >= 1");
+        }
         maxScanBytes = Math.max(0, maxScanBytes);
         holdbackChars = Math.max(0, holdbackChars);
         refusalPhrases = lowerCase(refusalPhrases == null ? DEFAULT_REFUSAL_PHRASES : refusalPhrases);
         missedToolPhrases = lowerCase(missedToolPhrases == null ? DEFAULT_MISSED_TOOL_PHRASES : missedToolPhrases);
-    }
-
-    /** @return the defaults of client-api.md §15 */
-    public static ToolSettings defaults() {
-        return new ToolSettings(DEFAULT_PARSERS, 8, 0, 96, false, false, true, DEFAULT_REFUSAL_PHRASES,
-                DEFAULT_MISSED_TOOL_PHRASES, false);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.lingma.gateway.api;
 
+import io.lingma.gateway.config.TestSettings;
 import com.anthropic.models.messages.Message;
 import com.anthropic.models.messages.RawMessageStreamEvent;
 import com.openai.models.chat.completions.ChatCompletion;
@@ -26,14 +27,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 class OfficialSdkCompatibilityTest {
 
     private static final ResolvedModel KMODEL = new ResolvedModel("kmodel", "Kimi-K2.6", "kmodel", false);
-    private static final RequestContext CTX = new RequestContext("req", "-", ApiSettings.defaults());
+    private static final RequestContext CTX = new RequestContext("req", "-", TestSettings.api());
     private static final ChatResult RESULT = new ChatResult("Hello", "thought",
             List.of(new ToolCall("call_1", "read_file", "{\"path\":\"go.mod\"}")), FinishReason.TOOL_CALLS,
             new Usage(12, 5, 2, 1, false), null, KMODEL);
 
     @Test
     void openAiChatCompletionAndChunksValidate() throws Exception {
-        OpenAiChatApi api = new OpenAiChatApi(MAPPER, ApiSettings.defaults());
+        OpenAiChatApi api = new OpenAiChatApi(MAPPER, TestSettings.api());
         ChatTurn turn = api.normalize(sq("{'messages':[{'role':'user','content':'hi'}],'stream':true,"
                 + "'stream_options':{'include_usage':true}}"), CTX);
         var sdk = com.openai.core.ObjectMappers.jsonMapper();
@@ -59,7 +60,7 @@ class OfficialSdkCompatibilityTest {
 
     @Test
     void anthropicMessageAndStreamEventsValidate() throws Exception {
-        AnthropicMessagesApi api = new AnthropicMessagesApi(MAPPER, ApiSettings.defaults());
+        AnthropicMessagesApi api = new AnthropicMessagesApi(MAPPER, TestSettings.api());
         ChatTurn turn = api.normalize(sq("{'messages':[{'role':'user','content':'hi'}],'stream':true,"
                 + "'thinking':{'type':'enabled','budget_tokens':2048}}"), CTX);
         var sdk = com.anthropic.core.ObjectMappers.jsonMapper();

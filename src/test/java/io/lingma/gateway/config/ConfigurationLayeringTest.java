@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** application.properties → environment → command line, later wins. */
 class ConfigurationLayeringTest {
@@ -34,10 +35,10 @@ class ConfigurationLayeringTest {
             pc.setOverrideProperties(cli);
             ctx.start();
             GatewayProperties props = new GatewayProperties(ctx);
-            assertThat(props.string("gateway.default-model", "")).isEqualTo("kmodel");
-            assertThat(props.string("gateway.backend", "")).isEqualTo("simulator");
+            assertThat(props.string("gateway.default-model")).isEqualTo("kmodel");
+            assertThat(props.string("gateway.backend")).isEqualTo("simulator");
             assertThat(props.integer("gateway.http.port", 0)).isEqualTo(9100);
-            assertThat(props.string("gateway.ipc.session-mode", "")).isEqualTo("fresh");
+            assertThat(props.string("gateway.ipc.session-mode")).isEqualTo("fresh");
         }
     }
 
@@ -84,11 +85,13 @@ class ConfigurationLayeringTest {
             ctx.getPropertiesComponent().setInitialProperties(p);
             ctx.start();
             GatewayProperties props = new GatewayProperties(ctx);
-            assertThat(props.duration("d", null)).hasMillis(1500);
-            assertThat(props.duration("s", null)).hasSeconds(120);
-            assertThat(props.bytes("b", 0)).isEqualTo(32L * 1024 * 1024);
-            assertThat(props.bool("bool", false)).isTrue();
-            assertThat(props.integer("missing", 4)).isEqualTo(4);
+            assertThat(props.duration("d")).hasMillis(1500);
+            assertThat(props.duration("s")).hasSeconds(120);
+            assertThat(props.bytes("b", 0, Long.MAX_VALUE)).isEqualTo(32L * 1024 * 1024);
+            assertThat(props.bool("bool")).isTrue();
+            // no fallback in code: application.properties holds every default
+            assertThatThrownBy(() -> props.integer("missing", 0)).isInstanceOf(InvalidSettingException.class)
+                    .hasMessage("missing is not set (application.properties lists every setting with its default)");
         }
     }
 }

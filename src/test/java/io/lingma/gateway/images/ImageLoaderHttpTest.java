@@ -1,5 +1,6 @@
 package io.lingma.gateway.images;
 
+import io.lingma.gateway.config.TestSettings;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.lingma.gateway.chat.ChatTurn;
@@ -77,7 +78,7 @@ class ImageLoaderHttpTest {
 
     @Test
     void vector134PrivateHostBlocked() throws Exception {
-        try (ImageLoader loader = new ImageLoader(ImageSettings.defaults())) {
+        try (ImageLoader loader = new ImageLoader(TestSettings.images())) {
             assertThatThrownBy(() -> loader.resolve(turn("hi", urlOnly("http://127.0.0.1/x.png"))))
                     .isInstanceOfSatisfying(GatewayException.class,
                             e -> assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_REQUEST))
@@ -91,7 +92,7 @@ class ImageLoaderHttpTest {
 
     @Test
     void hostNameResolvingToLoopbackIsBlocked() throws Exception {
-        try (ImageLoader loader = new ImageLoader(ImageSettings.defaults())) {
+        try (ImageLoader loader = new ImageLoader(TestSettings.images())) {
             String url = "http://localhost:" + server.getAddress().getPort() + "/x.png";
             assertThatThrownBy(() -> loader.resolve(turn("hi", urlOnly(url))))
                     .hasMessage("could not load image: private host blocked");
@@ -151,7 +152,7 @@ class ImageLoaderHttpTest {
     void redirectFromAnAllowedHostToAPrivateHostIsRejected() throws Exception {
         InetAddress testServer = InetAddress.getByName("127.0.0.1");
         // the test server stands in for a public host; every other private address keeps the real rule
-        try (ImageLoader loader = new ImageLoader(ImageSettings.defaults(),
+        try (ImageLoader loader = new ImageLoader(TestSettings.images(),
                 a -> !a.equals(testServer) && PrivateHostGuard.isPrivate(a))) {
             assertThat(loader.resolve(turn("hi", urlOnly(base + "/x.png"))).messages().get(0).images().get(0)
                     .base64Data()).isNotEmpty();

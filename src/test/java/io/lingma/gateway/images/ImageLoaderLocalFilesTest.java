@@ -1,5 +1,6 @@
 package io.lingma.gateway.images;
 
+import io.lingma.gateway.config.TestSettings;
 import io.lingma.gateway.chat.ChatTurn;
 import io.lingma.gateway.chat.ImageInput;
 import io.lingma.gateway.error.ErrorKind;
@@ -61,7 +62,7 @@ class ImageLoaderLocalFilesTest {
 
     @Test
     void vector135LocalFilesDisabled() throws Exception {
-        try (ImageLoader loader = new ImageLoader(ImageSettings.defaults())) {
+        try (ImageLoader loader = new ImageLoader(TestSettings.images())) {
             assertThatThrownBy(() -> loader.resolve(turn("hi", urlOnly("file:///etc/hosts"))))
                     .isInstanceOfSatisfying(GatewayException.class, e -> {
                         assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_REQUEST);
@@ -119,7 +120,7 @@ class ImageLoaderLocalFilesTest {
     @Test
     void dropModeRemovesTheImageAndKeepsTheText() throws Exception {
         ImageInput good = new ImageInput("image/png", "AAAA", null);
-        try (ImageLoader loader = new ImageLoader(withOnError(ImageSettings.defaults(), ImageSettings.OnError.DROP))) {
+        try (ImageLoader loader = new ImageLoader(withOnError(TestSettings.images(), ImageSettings.OnError.DROP))) {
             ChatTurn out = loader.resolve(turn("describe", urlOnly("file:///etc/hosts"), good));
 
             assertThat(out.messages()).hasSize(1);
@@ -131,7 +132,7 @@ class ImageLoaderLocalFilesTest {
 
     @Test
     void unchangedTurnInstanceWhenNothingToLoad() throws Exception {
-        try (ImageLoader loader = new ImageLoader(ImageSettings.defaults())) {
+        try (ImageLoader loader = new ImageLoader(TestSettings.images())) {
             ChatTurn textOnly = turn("hello");
             ChatTurn smallData = turn("hi", new ImageInput("image/jpeg", Base64.getEncoder().encodeToString(JPEG),
                     null));

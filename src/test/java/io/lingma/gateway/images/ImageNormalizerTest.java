@@ -1,5 +1,6 @@
 package io.lingma.gateway.images;
 
+import io.lingma.gateway.config.TestSettings;
 import io.lingma.gateway.chat.ChatTurn;
 import io.lingma.gateway.chat.ImageInput;
 import org.junit.jupiter.api.Test;
@@ -21,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Normalisation (client-api.md §9.6 "Normalisation"). */
 class ImageNormalizerTest {
 
-    private final ImageNormalizer normalizer = new ImageNormalizer(ImageSettings.defaults());
+    private final ImageNormalizer normalizer = new ImageNormalizer(TestSettings.images());
 
     @Test
     void wideImageBecomesA1568By523Jpeg() throws IOException {
@@ -41,7 +42,7 @@ class ImageNormalizerTest {
     @Test
     void loaderNormalisesDataImagesToo() throws Exception {
         ChatTurn in = turn("hi", new ImageInput("image/png", b64(png(1000, 3000)), null));
-        try (ImageLoader loader = new ImageLoader(ImageSettings.defaults())) {
+        try (ImageLoader loader = new ImageLoader(TestSettings.images())) {
             ImageInput out = loader.resolve(in).messages().get(0).images().get(0);
 
             BufferedImage decoded = ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(out.base64Data())));
@@ -60,7 +61,7 @@ class ImageNormalizerTest {
 
     @Test
     void imageOverTheByteThresholdIsReencodedAtItsSize() throws IOException {
-        ImageSettings d = ImageSettings.defaults();
+        ImageSettings d = TestSettings.images();
         ImageNormalizer tight = new ImageNormalizer(new ImageSettings(false, List.of(), false, d.onError(),
                 Duration.ofSeconds(10), d.maxBytes(), 3, 100, 1568, 85));
 

@@ -1,5 +1,6 @@
 package io.lingma.gateway.images;
 
+import io.lingma.gateway.config.TestSettings;
 import io.lingma.gateway.chat.ApiProtocol;
 import io.lingma.gateway.chat.ChatMessage;
 import io.lingma.gateway.chat.ChatRole;
@@ -37,7 +38,7 @@ final class ImageTestSupport {
 
     /** @return the settings with local files allowed inside {@code dirs} */
     static ImageSettings localFiles(Path... dirs) {
-        ImageSettings d = ImageSettings.defaults();
+        ImageSettings d = TestSettings.images();
         return new ImageSettings(true, List.of(dirs), d.allowPrivateHosts(), d.onError(), d.fetchTimeout(),
                 d.maxBytes(), d.maxRedirects(), d.resizeAboveBytes(), d.maxSide(), d.jpegQuality());
     }
@@ -51,7 +52,7 @@ final class ImageTestSupport {
 
     /** @return the defaults with private hosts allowed, the given fetch timeout and byte cap */
     static ImageSettings privateHosts(Duration timeout, long maxBytes) {
-        ImageSettings d = ImageSettings.defaults();
+        ImageSettings d = TestSettings.images();
         return new ImageSettings(false, List.of(), true, d.onError(), timeout, maxBytes, d.maxRedirects(),
                 d.resizeAboveBytes(), d.maxSide(), d.jpegQuality());
     }

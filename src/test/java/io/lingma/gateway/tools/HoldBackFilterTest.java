@@ -1,5 +1,6 @@
 package io.lingma.gateway.tools;
 
+import io.lingma.gateway.config.TestSettings;
 import io.lingma.gateway.chat.ToolDefinition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -17,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class HoldBackFilterTest {
 
     private static final List<ToolDefinition> BASH = List.of(stringTool("Bash", 1, "command"));
-    private final ToolSettings settings = ToolSettings.defaults();
+    private final ToolSettings settings = TestSettings.tools();
     private final ToolCallParser parser = new ToolCallParser(settings);
 
     /** Streams {@code deltas} through a filter and returns every released piece, the last one from finish. */

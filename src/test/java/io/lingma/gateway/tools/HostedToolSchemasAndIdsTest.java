@@ -1,5 +1,6 @@
 package io.lingma.gateway.tools;
 
+import io.lingma.gateway.config.TestSettings;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lingma.gateway.api.ApiSettings;
 import io.lingma.gateway.chat.ApiProtocol;
@@ -59,7 +60,7 @@ class HostedToolSchemasAndIdsTest {
 
     @Test
     void settingsDefaultsAndParserList() {
-        ToolSettings d = ToolSettings.defaults();
+        ToolSettings d = TestSettings.tools();
         assertThat(d.maxCalls()).isEqualTo(8);
         assertThat(d.holdbackChars()).isEqualTo(96);
         assertThat(d.holdTextWhenForced()).isTrue();

@@ -1,5 +1,6 @@
 package io.lingma.gateway.tools;
 
+import io.lingma.gateway.config.TestSettings;
 import io.lingma.gateway.chat.ToolCall;
 import io.lingma.gateway.chat.ToolChoice;
 import io.lingma.gateway.chat.ToolDefinition;
@@ -22,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** client-api.md §10.5, §10.6, §10.11 and the parser vectors of §16. */
 class ToolCallParserTest {
 
-    private final ToolCallParser parser = new ToolCallParser(ToolSettings.defaults());
+    private final ToolCallParser parser = new ToolCallParser(TestSettings.tools());
     private static final List<ToolDefinition> BASH = List.of(stringTool("Bash", 1, "command"));
     private static final List<ToolDefinition> WEATHER = List.of(stringTool("get_weather", 0, "q", "n"));
 
@@ -81,7 +82,7 @@ class ToolCallParserTest {
             String cmd = i % 2 == 0 ? "pwd" : "ls " + (char) ('a' + i);
             reply.append(action("{\"tool\":\"Bash\",\"parameters\":{\"command\":\"" + cmd + "\"}}")).append('\n');
         }
-        ToolCallParser limited = new ToolCallParser(ToolSettings.defaults().withMaxCalls(3));
+        ToolCallParser limited = new ToolCallParser(TestSettings.tools().withMaxCalls(3));
         ParseResult r = limited.parse(reply.toString(), BASH, AUTO, true, sequentialIds());
         assertThat(r.calls()).extracting(ToolCall::arguments)
                 .containsExactly("{\"command\":\"pwd\"}", "{\"command\":\"ls b\"}", "{\"command\":\"ls d\"}");
@@ -194,7 +195,7 @@ class ToolCallParserTest {
         String reply = action("{\"tool\":\"bash\",\"parameters\":{\"command\":\"pwd\"}}");
         List<ToolDefinition> tools = List.of(stringTool("exec_command", 1, "cmd"));
         assertThat(parse(reply, tools).calls()).isEmpty();
-        ToolCallParser rekeying = new ToolCallParser(ToolSettings.defaults().withRekeySingleArgument(true));
+        ToolCallParser rekeying = new ToolCallParser(TestSettings.tools().withRekeySingleArgument(true));
         ParseResult r = rekeying.parse(reply, tools, AUTO, true, sequentialIds());
         assertThat(r.calls()).extracting(ToolCall::arguments).containsExactly("{\"cmd\":\"pwd\"}");
     }
@@ -299,7 +300,7 @@ class ToolCallParserTest {
 
     @Test
     void optionalParsersHashAndXml() {
-        ToolCallParser all = new ToolCallParser(ToolSettings.defaults().withParsers(EnumSet.allOf(
+        ToolCallParser all = new ToolCallParser(TestSettings.tools().withParsers(EnumSet.allOf(
                 ToolSettings.Parser.class)));
         ParseResult hash = all.parse("I'll check.\n# Tool Call\n{\"tool\":\"Bash\",\"parameters\":{\"command\":\"pwd\"}}",
                 BASH, AUTO, true, sequentialIds());
@@ -318,7 +319,7 @@ class ToolCallParserTest {
     @Test
     void maxScanBytesIgnoresLaterOpenings() {
         String reply = "x".repeat(50) + action("{\"tool\":\"Bash\",\"parameters\":{\"command\":\"pwd\"}}");
-        ToolCallParser limited = new ToolCallParser(ToolSettings.defaults().withMaxScanBytes(40));
+        ToolCallParser limited = new ToolCallParser(TestSettings.tools().withMaxScanBytes(40));
         assertThat(limited.parse(reply, BASH, AUTO, true, sequentialIds()).calls()).isEmpty();
         assertThat(parse(reply, BASH).calls()).hasSize(1);
     }

@@ -1,5 +1,6 @@
 package io.lingma.gateway.tools;
 
+import io.lingma.gateway.config.TestSettings;
 import io.lingma.gateway.chat.ApiProtocol;
 import io.lingma.gateway.chat.ChatEvent;
 import io.lingma.gateway.chat.ChatMessage;
@@ -37,7 +38,7 @@ class ToolEmulatingTurnTest {
     private static final ResolvedModel MODEL = new ResolvedModel("kmodel", "Kimi", "kmodel", false);
     private static final String BLOCK = "```json action\n{\"tool\":\"Bash\",\"parameters\":{\"command\":\"ls\"}}\n```";
     private final TokenEstimator estimator = new TokenEstimator();
-    private final ToolEmulation emulation = new ToolEmulation(ToolSettings.defaults(), estimator);
+    private final ToolEmulation emulation = new ToolEmulation(TestSettings.tools(), estimator);
 
     /** A scripted upstream turn; cancel enqueues a failure, like the real backends. */
     static final class FakeTurn implements UpstreamTurn {

@@ -1,5 +1,6 @@
 package io.lingma.gateway.tools;
 
+import io.lingma.gateway.config.TestSettings;
 import io.lingma.gateway.chat.ToolCall;
 import io.lingma.gateway.chat.ToolChoice;
 import io.lingma.gateway.chat.ToolDefinition;
@@ -19,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** client-api.md §10.8 and vectors 27–30, 47. */
 class ToolRetryPolicyTest {
 
-    private final ToolRetryPolicy policy = new ToolRetryPolicy(ToolSettings.defaults());
+    private final ToolRetryPolicy policy = new ToolRetryPolicy(TestSettings.tools());
 
     @ParameterizedTest
     @ValueSource(strings = {"我需要使用终端工具来查看内存。", "由于当前环境限制，请手动运行 top。",
@@ -45,7 +46,7 @@ class ToolRetryPolicyTest {
         List<ToolDefinition> tools = List.of(stringTool("Bash", 1, "command"));
         String text = "当前无法执行系统命令。你可以运行 vm_stat 查看内存占用。";
         assertThat(policy.inferMemoryCommand(text, tools, sequentialIds())).isNull();
-        ToolRetryPolicy inferring = new ToolRetryPolicy(ToolSettings.defaults().withInferMemoryCommand(true));
+        ToolRetryPolicy inferring = new ToolRetryPolicy(TestSettings.tools().withInferMemoryCommand(true));
         ToolCall call = inferring.inferMemoryCommand(text, tools, sequentialIds());
         assertThat(call).isNotNull();
         assertThat(call.name()).isEqualTo("Bash");

@@ -177,9 +177,8 @@ public record IpcSettings(String wsUrl, String wsPath, String wsHeaders, Path ma
         mode = mode == null ? "" : mode.trim();
         shellType = shellType == null || shellType.isBlank() ? defaultShellType() : shellType.trim();
         currentFilePath = currentFilePath == null || currentFilePath.isBlank() ? null : currentFilePath;
-        requestIdPrefix = requestIdPrefix == null || requestIdPrefix.isBlank() ? "gw" : requestIdPrefix;
-        retryRequestIdPrefix = retryRequestIdPrefix == null || retryRequestIdPrefix.isBlank() ? "gw-retry"
-                : retryRequestIdPrefix;
+        Objects.requireNonNull(requestIdPrefix, "request-id-prefix");
+        Objects.requireNonNull(retryRequestIdPrefix, "retry-request-id-prefix");
         fileUriScheme = fileUriScheme == null ? "" : fileUriScheme.trim().toLowerCase(Locale.ROOT);
         requirePositive(handshakeTimeout, "handshake-timeout");
         requirePositive(setupTimeout, "setup-timeout");
@@ -199,15 +198,12 @@ public record IpcSettings(String wsUrl, String wsPath, String wsHeaders, Path ma
         }
     }
 
-    /** @return every setting at its documented default */
-    public static IpcSettings defaults() {
-        return new IpcSettings("", "/", "", null, null, DiscoveryPrefer.QODERCN, SessionMode.AUTO,
-                Duration.ofSeconds(5), Duration.ofSeconds(15), Duration.ofSeconds(15), Duration.ofSeconds(10),
-                Duration.ofSeconds(180), Duration.ofSeconds(600), Duration.ofSeconds(2), Duration.ofMinutes(5),
-                4, 64 * 1024 * 1024, 1, ServerRequestReply.NULL, true, PartialOnDisconnect.ERROR,
-                Path.of(System.getProperty("user.home"), ".lingma-gateway", "agent-cwd"), "agent",
-                defaultShellType(), null, "gw", "gw-retry", "", Duration.ofMillis(500), Duration.ofSeconds(8),
-                4096, 1024 * 1024, true, 256, Duration.ofSeconds(1800));
+    /**
+     * @return an empty builder; every setting must be given (the defaults live in application.properties only,
+     * read by the gateway's settings factory)
+     */
+    public static Builder builder() {
+        return new Builder();
     }
 
     /** @return a builder pre-filled with this record's values */
@@ -304,6 +300,9 @@ public record IpcSettings(String wsUrl, String wsPath, String wsHeaders, Path ma
         private boolean sessionCacheEnabled;
         private int sessionCacheMaxEntries;
         private Duration sessionCacheTtl;
+
+        private Builder() {
+        }
 
         private Builder(IpcSettings s) {
             wsUrl = s.wsUrl;

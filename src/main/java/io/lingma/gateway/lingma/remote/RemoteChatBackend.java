@@ -251,7 +251,7 @@ public class RemoteChatBackend implements ChatBackend, AutoCloseable {
             }
             lastError = failure.getMessage();
             if (failure.kind() == RemoteFailure.Kind.BUSY && busy < settings.busyRetries()) {
-                pause(failure.retryAfterSeconds(), abandoned);
+                pause(failure.retryAfterSeconds(), settings.busyRetryDelay(), abandoned);
                 continue;
             }
             if (failure.fallbackEligible()) {
@@ -315,10 +315,13 @@ public class RemoteChatBackend implements ChatBackend, AutoCloseable {
         }
     }
 
-    /** Waits out a "busy" answer's Retry-After (at most 10 s), giving up when the client left. */
-    private static void pause(Integer seconds, java.util.function.BooleanSupplier abandoned) {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds == null ? 2 : Math.min(10,
-                Math.max(1, seconds)));
+    /**
+     * Waits out a "busy" answer's Retry-After (1 to 10 s), or {@code gateway.remote.busy-retry-delay} when it names
+     * none, giving up when the client left.
+     */
+    private static void pause(Integer seconds, Duration delay, java.util.function.BooleanSupplier abandoned) {
+        long until = System.nanoTime() + (seconds == null ? delay.toNanos()
+                : TimeUnit.SECONDS.toNanos(Math.min(10, Math.max(1, seconds))));
         try {
             while (System.nanoTime() < until) {
                 if (abandoned.getAsBoolean()) {

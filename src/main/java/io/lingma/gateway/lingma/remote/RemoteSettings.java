@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -89,25 +88,9 @@ public record RemoteSettings(String baseUrl, Path baseUrlStateFile, Path cacheDi
                              ToolMode toolMode, double defaultTemperature, int maxSseLine, Duration expiryMargin,
                              long maxBufferedBytes) {
 
-    /** The default fallback order of lingma-remote.md §9.2 (from lingma-proxy). */
-    public static final List<String> DEFAULT_FALLBACK_MODELS = List.of("kmodel", "mmodel", "dashscope_qwen3_coder",
-            "dashscope_qmodel", "dashscope_qwen_max_latest", "dashscope_qwen_plus_20250428_thinking");
-
-    /** Default {@code Cosy-Version} (lingma-remote.md §4.2). */
-    public static final String DEFAULT_VERSION = "2.11.2";
-
     /** Which family of plugin cache directories is searched first (lingma-remote.md §3.2). */
     public enum CachePrefer {
-        QODERCN, LINGMA;
-
-        /**
-         * @param value {@code qodercn} or {@code lingma} (case-insensitive)
-         * @return the value
-         * @throws IllegalArgumentException for anything else
-         */
-        public static CachePrefer parse(String value) {
-            return parseEnum(CachePrefer.class, value, "gateway.remote.cache-prefer");
-        }
+        QODERCN, LINGMA
     }
 
     /** Shape of the chat body's {@code business} object (lingma-remote.md §6.2). */
@@ -115,16 +98,7 @@ public record RemoteSettings(String baseUrl, Path baseUrlStateFile, Path cacheDi
         /** JetBrains plugin shape used by lingma-proxy: {@code product:"jb_plugin"}, {@code type:"memory"}. */
         JB_PLUGIN,
         /** Standalone Lingma IDE shape used by lingma-tap: {@code product:"ide"}, {@code type:"chat"}. */
-        IDE;
-
-        /**
-         * @param value {@code jb_plugin} or {@code ide} (case-insensitive, {@code -} accepted for {@code _})
-         * @return the value
-         * @throws IllegalArgumentException for anything else
-         */
-        public static BusinessProfile parse(String value) {
-            return parseEnum(BusinessProfile.class, value, "gateway.remote.business-profile");
-        }
+        IDE
     }
 
     /** How tools reach the remote model (client-api.md §10.1). */
@@ -132,32 +106,23 @@ public record RemoteSettings(String baseUrl, Path baseUrlStateFile, Path cacheDi
         /** {@code tools}/{@code tool_choice} forwarded in the body. */
         NATIVE,
         /** Nothing forwarded; the caller puts a tool contract in the system message. */
-        EMULATE;
-
-        /**
-         * @param value {@code native} or {@code emulate} (case-insensitive)
-         * @return the value
-         * @throws IllegalArgumentException for anything else
-         */
-        public static ToolMode parse(String value) {
-            return parseEnum(ToolMode.class, value, "gateway.remote.tool-mode");
-        }
+        EMULATE
     }
 
     /** Normalises nulls; validates ranges. */
     public RemoteSettings {
         baseUrl = trimToEmpty(baseUrl);
-        cachePrefer = cachePrefer == null ? CachePrefer.QODERCN : cachePrefer;
+        Objects.requireNonNull(cachePrefer, "cachePrefer");
         cosyKey = trimToEmpty(cosyKey);
         encryptUserInfo = trimToEmpty(encryptUserInfo);
         userId = trimToEmpty(userId);
         machineId = trimToEmpty(machineId);
-        version = version == null || version.isBlank() ? DEFAULT_VERSION : version.trim();
+        version = trimToEmpty(version);
         userType = trimToEmpty(userType);
-        businessProfile = businessProfile == null ? BusinessProfile.JB_PLUGIN : businessProfile;
+        Objects.requireNonNull(businessProfile, "businessProfile");
         headers = headers == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(headers));
-        fallbackModels = fallbackModels == null ? DEFAULT_FALLBACK_MODELS : List.copyOf(fallbackModels);
-        toolMode = toolMode == null ? ToolMode.NATIVE : toolMode;
+        fallbackModels = List.copyOf(fallbackModels);
+        Objects.requireNonNull(toolMode, "toolMode");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(firstByteTimeout, "firstByteTimeout");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
@@ -167,6 +132,9 @@ public record RemoteSettings(String baseUrl, Path baseUrlStateFile, Path cacheDi
         Objects.requireNonNull(busyRetryDelay, "busyRetryDelay");
         Objects.requireNonNull(doneGrace, "doneGrace");
         Objects.requireNonNull(expiryMargin, "expiryMargin");
+        if (version.isEmpty()) {
+            throw new IllegalArgumentException("gateway.remote.version must not be empty");
+        }
         if (fallbackMaxAttempts < 1) {
             throw new IllegalArgumentException("gateway.remote.fallback.max-attempts must be >= 1");
         }
@@ -184,16 +152,6 @@ public record RemoteSettings(String baseUrl, Path baseUrlStateFile, Path cacheDi
         }
     }
 
-    /** @return the documented defaults */
-    public static RemoteSettings defaults() {
-        return new RemoteSettings("", null, null, CachePrefer.QODERCN, null, "", "", "", "", DEFAULT_VERSION, "",
-                BusinessProfile.JB_PLUGIN, false, Map.of(), Duration.ofSeconds(10), Duration.ofSeconds(60),
-                Duration.ofSeconds(120), Duration.ofSeconds(600), Duration.ofSeconds(15), Duration.ofMinutes(5),
-                false, true, DEFAULT_FALLBACK_MODELS, 4, 2, Duration.ofSeconds(2), Duration.ofSeconds(2), false,
-                16384, ToolMode.NATIVE, 0.1, 16 * 1024 * 1024, Duration.ofSeconds(60),
-                1024 * 1024);
-    }
-
     /** @return true when all four credential values were given directly (lingma-remote.md §3.1) */
     public boolean hasDirectCredential() {
         return !cosyKey.isEmpty() && !encryptUserInfo.isEmpty() && !userId.isEmpty() && !machineId.isEmpty();
@@ -209,9 +167,12 @@ public record RemoteSettings(String baseUrl, Path baseUrlStateFile, Path cacheDi
         return new Builder(this);
     }
 
-    /** @return a builder pre-filled with {@link #defaults()} */
+    /**
+     * @return an empty builder; every setting must be given (the defaults live in application.properties only,
+     * read by the gateway's settings factory)
+     */
     public static Builder builder() {
-        return new Builder(defaults());
+        return new Builder();
     }
 
     /** Never shows credential values; direct values are reported as set/unset only. */
@@ -233,15 +194,6 @@ public record RemoteSettings(String baseUrl, Path baseUrlStateFile, Path cacheDi
         return value == null ? "" : value.trim();
     }
 
-    private static <E extends Enum<E>> E parseEnum(Class<E> type, String value, String key) {
-        String normalised = value == null ? "" : value.trim().replace('-', '_').toUpperCase(Locale.ROOT);
-        for (E constant : type.getEnumConstants()) {
-            if (constant.name().equals(normalised)) {
-                return constant;
-            }
-        }
-        throw new IllegalArgumentException(key + ": unknown value '" + value + "'");
-    }
 
     /** Mutable builder of {@link RemoteSettings}; each setter names its property key. */
     public static final class Builder {
@@ -279,6 +231,10 @@ public record RemoteSettings(String baseUrl, Path baseUrlStateFile, Path cacheDi
         private int maxSseLine;
         private Duration expiryMargin;
         private long maxBufferedBytes;
+
+        private Builder() {
+            headers = new LinkedHashMap<>();
+        }
 
         private Builder(RemoteSettings s) {
             baseUrl = s.baseUrl;

@@ -1,5 +1,6 @@
 package io.lingma.gateway.api.anthropic;
 
+import io.lingma.gateway.config.TestSettings;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lingma.gateway.api.ApiSettings;
 import io.lingma.gateway.api.RequestContext;
@@ -33,7 +34,7 @@ class AnthropicMessagesEncodingTest {
 
     private static final ResolvedModel KMODEL = new ResolvedModel("kmodel", "Kimi-K2.6", "kmodel", false);
     private static final ApiSettings SEQUENTIAL =
-            ApiSettings.defaults().withToolIdGenerator(ApiSettings.ToolIdGenerator.SEQUENTIAL);
+            TestSettings.api().withToolIdGenerator(ApiSettings.ToolIdGenerator.SEQUENTIAL);
     private final AnthropicMessagesApi api = new AnthropicMessagesApi(MAPPER, SEQUENTIAL);
 
     private ChatTurn turn(String extra) {
@@ -95,7 +96,7 @@ class AnthropicMessagesEncodingTest {
 
     @Test
     void randomToolIdsHaveTheOfficialShape() {
-        AnthropicMessagesApi random = new AnthropicMessagesApi(MAPPER, ApiSettings.defaults());
+        AnthropicMessagesApi random = new AnthropicMessagesApi(MAPPER, TestSettings.api());
         JsonNode body = parse(random.encodeResult(turn(""), result("", "", List.of(new ToolCall(null, "f", "{}")),
                 FinishReason.TOOL_CALLS, null)));
         assertThat(body.path("content").get(0).path("id").asText()).matches("^toolu_01[A-Za-z0-9]{22}$");

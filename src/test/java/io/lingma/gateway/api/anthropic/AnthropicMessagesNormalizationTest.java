@@ -1,5 +1,6 @@
 package io.lingma.gateway.api.anthropic;
 
+import io.lingma.gateway.config.TestSettings;
 import io.lingma.gateway.api.ApiSettings;
 import io.lingma.gateway.api.ApiTestSupport;
 import io.lingma.gateway.api.RequestContext;
@@ -27,8 +28,8 @@ import static org.assertj.core.groups.Tuple.tuple;
 
 class AnthropicMessagesNormalizationTest {
 
-    private static final RequestContext CTX = new RequestContext("req_2", "-", ApiSettings.defaults());
-    private final AnthropicMessagesApi api = new AnthropicMessagesApi(MAPPER, ApiSettings.defaults());
+    private static final RequestContext CTX = new RequestContext("req_2", "-", TestSettings.api());
+    private final AnthropicMessagesApi api = new AnthropicMessagesApi(MAPPER, TestSettings.api());
 
     private ChatTurn normalize(byte[] body) {
         return api.normalize(body, CTX);
@@ -122,7 +123,7 @@ class AnthropicMessagesNormalizationTest {
         ChatTurn anthropic = normalize(sq("""
                 {'system':'sys','messages':[{'role':'user','content':'u1'},{'role':'assistant','content':'a1'},
                  {'role':'user','content':'u2'}]}"""));
-        ChatTurn openai = new OpenAiChatApi(MAPPER, ApiSettings.defaults()).normalize(sq("""
+        ChatTurn openai = new OpenAiChatApi(MAPPER, TestSettings.api()).normalize(sq("""
                 {'messages':[{'role':'system','content':'sys'},{'role':'user','content':'u1'},
                  {'role':'assistant','content':'a1'},{'role':'user','content':'u2'}]}"""), CTX);
         assertThat(anthropic.system()).isEqualTo("sys").isEqualTo(openai.system());

@@ -1,5 +1,6 @@
 package io.lingma.gateway.api.openai;
 
+import io.lingma.gateway.config.TestSettings;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lingma.gateway.api.ApiSettings;
 import io.lingma.gateway.api.RequestContext;
@@ -35,7 +36,7 @@ class OpenAiChatEncodingTest {
     private static final Clock CLOCK = Clock.fixed(Instant.ofEpochSecond(1747712345), ZoneOffset.UTC);
     private static final ResolvedModel KMODEL = new ResolvedModel("kmodel", "Kimi-K2.6", "kmodel", false);
     private static final ApiSettings SEQUENTIAL =
-            ApiSettings.defaults().withToolIdGenerator(ApiSettings.ToolIdGenerator.SEQUENTIAL);
+            TestSettings.api().withToolIdGenerator(ApiSettings.ToolIdGenerator.SEQUENTIAL);
 
     private final OpenAiChatApi api = new OpenAiChatApi(MAPPER, SEQUENTIAL, CLOCK);
 
@@ -99,7 +100,7 @@ class OpenAiChatEncodingTest {
 
     @Test
     void nonStreamRandomToolIdsHaveTheOfficialShape() {
-        OpenAiChatApi random = new OpenAiChatApi(MAPPER, ApiSettings.defaults(), CLOCK);
+        OpenAiChatApi random = new OpenAiChatApi(MAPPER, TestSettings.api(), CLOCK);
         JsonNode body = parse(random.encodeResult(turn(""), result("x", "", List.of(new ToolCall(null, "f", "{}")),
                 FinishReason.TOOL_CALLS, null)));
         JsonNode message = body.path("choices").get(0).path("message");

@@ -1,5 +1,6 @@
 package io.lingma.gateway.api.openai;
 
+import io.lingma.gateway.config.TestSettings;
 import io.lingma.gateway.api.ApiSettings;
 import io.lingma.gateway.api.RequestContext;
 import io.lingma.gateway.chat.ApiProtocol;
@@ -24,8 +25,8 @@ import static org.assertj.core.groups.Tuple.tuple;
 
 class OpenAiChatNormalizationTest {
 
-    private static final RequestContext CTX = new RequestContext("req_1", "scope1", ApiSettings.defaults());
-    private final OpenAiChatApi api = new OpenAiChatApi(MAPPER, ApiSettings.defaults());
+    private static final RequestContext CTX = new RequestContext("req_1", "scope1", TestSettings.api());
+    private final OpenAiChatApi api = new OpenAiChatApi(MAPPER, TestSettings.api());
 
     private ChatTurn normalize(byte[] body) {
         return api.normalize(body, CTX);
@@ -355,7 +356,7 @@ class OpenAiChatNormalizationTest {
 
     @Test
     void allowlistRemovesToolsAndRejectsAForcedOne() {
-        ApiSettings settings = ApiSettings.defaults()
+        ApiSettings settings = TestSettings.api()
                 .withToolsAllowlist(ApiSettings.parseAllowlist(" read_file ,\n,write_file"));
         String tools = "'tools':[{'type':'function','function':{'name':'read_file'}},"
                 + "{'type':'function','function':{'name':'exec_command'}}]";
@@ -378,7 +379,7 @@ class OpenAiChatNormalizationTest {
                 {'messages':[{'role':'system','content':'sys'},{'role':'user','content':'x'}],
                  'response_format':{'type':'json_object'}}""");
         assertThat(normalize(body).system()).isEqualTo("sys");
-        assertThat(normalize(body, ApiSettings.defaults().withResponseFormatHint(true)).system())
+        assertThat(normalize(body, TestSettings.api().withResponseFormatHint(true)).system())
                 .isEqualTo("sys\n\nRespond with a single valid JSON object and nothing else.");
     }
 

@@ -1,5 +1,6 @@
 package io.lingma.gateway.api.responses;
 
+import io.lingma.gateway.config.TestSettings;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lingma.gateway.api.ApiSettings;
 import io.lingma.gateway.api.ApiTestSupport;
@@ -35,7 +36,7 @@ class ResponsesEncodingTest {
     private static final Clock CLOCK = Clock.fixed(Instant.ofEpochSecond(1747712345), ZoneOffset.UTC);
     private static final ResolvedModel KMODEL = new ResolvedModel("kmodel", "Kimi-K2.6", "kmodel", false);
     private static final ApiSettings SEQUENTIAL =
-            ApiSettings.defaults().withToolIdGenerator(ApiSettings.ToolIdGenerator.SEQUENTIAL);
+            TestSettings.api().withToolIdGenerator(ApiSettings.ToolIdGenerator.SEQUENTIAL);
     private static final ToolCall READ = new ToolCall(null, "read_file", "{\"file_path\":\"go.mod\"}");
 
     private static ResponsesApi api(ApiSettings settings) {
@@ -84,7 +85,7 @@ class ResponsesEncodingTest {
 
     @Test
     void nonStreamBodyWithReasoningTextAndCallVector10() {
-        ResponsesApi api = api(ApiSettings.defaults());
+        ResponsesApi api = api(TestSettings.api());
         ChatTurn turn = turn(api, ",'reasoning':{'effort':'medium'}");
         JsonNode body = parse(api.encodeResult(turn, result("final answer", "reasoning summary",
                 List.of(new ToolCall("call_Qm4Tz8KpX2vN7bR1cL5sH9wD", "read_file", "{\"b\":1,\"a\":2}")),

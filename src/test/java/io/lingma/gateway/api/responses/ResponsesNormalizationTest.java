@@ -1,5 +1,6 @@
 package io.lingma.gateway.api.responses;
 
+import io.lingma.gateway.config.TestSettings;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lingma.gateway.api.ApiSettings;
 import io.lingma.gateway.api.ApiTestSupport;
@@ -32,7 +33,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ResponsesNormalizationTest {
 
-    private static final ApiSettings SETTINGS = ApiSettings.defaults();
+    private static final ApiSettings SETTINGS = TestSettings.api();
     private final ResponsesApi api = new ResponsesApi(MAPPER, SETTINGS);
 
     private ChatTurn normalize(String singleQuoted) {
@@ -91,9 +92,12 @@ class ResponsesNormalizationTest {
     }
 
     @Test
-    void previousResponseIdIsIgnoredByDefaultAndRejectedOnRequest() {
+    void previousResponseIdIsIgnoredOrRejectedAsConfigured() {
         byte[] body = sq("{'input':'hi','previous_response_id':'resp_old'}");
-        assertThat(normalize(body, SETTINGS).messages()).hasSize(1);
+        // application.properties rejects it; ignore is the opt-in of lingma-proxy's behaviour
+        ApiSettings ignore = SETTINGS.withResponses(SETTINGS.responses()
+                .withPreviousResponseId(ApiSettings.PreviousResponseIdPolicy.IGNORE));
+        assertThat(normalize(body, ignore).messages()).hasSize(1);
         ApiSettings reject = SETTINGS.withResponses(SETTINGS.responses()
                 .withPreviousResponseId(ApiSettings.PreviousResponseIdPolicy.REJECT));
         assertBadRequest(() -> normalize(body, reject),

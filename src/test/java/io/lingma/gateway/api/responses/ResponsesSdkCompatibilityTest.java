@@ -1,5 +1,6 @@
 package io.lingma.gateway.api.responses;
 
+import io.lingma.gateway.config.TestSettings;
 import com.openai.models.responses.Response;
 import com.openai.models.responses.ResponseStreamEvent;
 import io.lingma.gateway.api.ApiSettings;
@@ -29,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ResponsesSdkCompatibilityTest {
 
     private static final ResolvedModel KMODEL = new ResolvedModel("kmodel", "Kimi-K2.6", "kmodel", false);
-    private static final ApiSettings SETTINGS = ApiSettings.defaults();
+    private static final ApiSettings SETTINGS = TestSettings.api();
     private final ResponsesApi api = new ResponsesApi(MAPPER, SETTINGS);
     private final com.fasterxml.jackson.databind.ObjectMapper sdk = com.openai.core.ObjectMappers.jsonMapper();
 

@@ -1,5 +1,6 @@
 package io.lingma.gateway.lingma.ipc;
 
+import io.lingma.gateway.config.TestSettings;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lingma.gateway.chat.ApiProtocol;
 import io.lingma.gateway.chat.ChatEvent;
@@ -66,7 +67,7 @@ abstract class IpcBackendTestSupport {
 
     /** @return settings pointing at the fake peer, fresh session mode */
     IpcSettings.Builder settings() {
-        return IpcSettings.defaults().toBuilder().wsUrl(peer.url()).cwd(tmp.resolve("agent-cwd"))
+        return TestSettings.ipc().toBuilder().wsUrl(peer.url()).cwd(tmp.resolve("agent-cwd"))
                 .sessionMode(IpcSettings.SessionMode.FRESH).shellType("zsh");
     }
 

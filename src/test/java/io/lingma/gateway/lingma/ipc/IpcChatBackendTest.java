@@ -1,5 +1,6 @@
 package io.lingma.gateway.lingma.ipc;
 
+import io.lingma.gateway.config.TestSettings;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lingma.gateway.chat.ChatEvent;
 import io.lingma.gateway.chat.ChatMessage;
@@ -435,7 +436,7 @@ class IpcChatBackendTest extends IpcBackendTestSupport {
         peer.close();
         peer = null;
         Path info = tmp.resolve("QoderCN").resolve("SharedClientCache").resolve(".info.json");
-        IpcSettings settings = IpcSettings.defaults().toBuilder().discoveryFile(info).cwd(tmp.resolve("cwd"))
+        IpcSettings settings = TestSettings.ipc().toBuilder().discoveryFile(info).cwd(tmp.resolve("cwd"))
                 .sessionMode(IpcSettings.SessionMode.FRESH).build();
         IpcEndpointDiscovery discovery = new IpcEndpointDiscovery(settings, MAPPER, tmp, Map.of(), "Linux",
                 IpcEndpointDiscovery::processAlive);
@@ -464,7 +465,7 @@ class IpcChatBackendTest extends IpcBackendTestSupport {
     void lingmaDownMakesOpenFailWith503WithinTheSetupTimeout() throws Exception {
         peer.close();
         peer = null;
-        IpcSettings settings = IpcSettings.defaults().toBuilder().discoveryFile(tmp.resolve("missing.json"))
+        IpcSettings settings = TestSettings.ipc().toBuilder().discoveryFile(tmp.resolve("missing.json"))
                 .cwd(tmp.resolve("cwd")).setupTimeout(Duration.ofMillis(500)).build();
         startBackend(settings);
         assertThatThrownBy(() -> backend.open(turn("Hi"), MODEL)).isInstanceOfSatisfying(GatewayException.class,

@@ -1,5 +1,6 @@
 package io.lingma.gateway.lingma.ipc;
 
+import io.lingma.gateway.config.TestSettings;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,7 +30,7 @@ class IpcEndpointDiscoveryTest {
     }
 
     private IpcEndpointDiscovery discovery() {
-        return discovery(IpcSettings.defaults(), Map.of());
+        return discovery(TestSettings.ipc(), Map.of());
     }
 
     private Path write(String relative, String content) throws Exception {
@@ -103,7 +104,7 @@ class IpcEndpointDiscoveryTest {
         assertThat(qoder.chosen().qoderCn()).isTrue();
         assertThat(qoder.endpoints()).hasSize(2);
 
-        IpcSettings lingmaFirst = IpcSettings.defaults().toBuilder()
+        IpcSettings lingmaFirst = TestSettings.ipc().toBuilder()
                 .discoveryPrefer(IpcSettings.DiscoveryPrefer.parse("lingma")).build();
         assertThat(discovery(lingmaFirst, Map.of()).discover().chosen().url()).isEqualTo("ws://127.0.0.1:36510/");
     }
@@ -112,7 +113,7 @@ class IpcEndpointDiscoveryTest {
     void candidateListIsTheDeduplicatedCrossProductWithQoderCnFirst() {
         Map<String, String> env = Map.of("APPDATA", home.resolve("AppData").toString(),
                 "LOCALAPPDATA", home.resolve("Local").toString());
-        List<Path> candidates = new IpcEndpointDiscovery(IpcSettings.defaults(), MAPPER, home, env, "Mac OS X",
+        List<Path> candidates = new IpcEndpointDiscovery(TestSettings.ipc(), MAPPER, home, env, "Mac OS X",
                 pid -> true).candidatePaths();
         Set<String> lower = candidates.stream().map(p -> p.toString().toLowerCase(Locale.ROOT))
                 .collect(Collectors.toSet());
@@ -143,12 +144,12 @@ class IpcEndpointDiscoveryTest {
     void explicitDiscoveryFileReplacesTheListAndEnvOverrideIsHonoured() throws Exception {
         write(".lingma/SharedClientCache/.info.json", "{\"websocketPort\":36510,\"pid\":" + LIVE + "}");
         Path explicit = write("custom/info.json", "{\"websocketPort\":40000}");
-        IpcSettings settings = IpcSettings.defaults().toBuilder().discoveryFile(explicit).build();
+        IpcSettings settings = TestSettings.ipc().toBuilder().discoveryFile(explicit).build();
         assertThat(discovery(settings, Map.of()).candidatePaths()).containsExactly(explicit);
         assertThat(discovery(settings, Map.of()).discover().chosen().url()).isEqualTo("ws://127.0.0.1:40000/");
 
         Path envFile = write("env/.info", "41000");
-        IpcEndpointDiscovery viaEnv = discovery(IpcSettings.defaults(),
+        IpcEndpointDiscovery viaEnv = discovery(TestSettings.ipc(),
                 Map.of(IpcEndpointDiscovery.ENV_SHARED_CLIENT_INFO, envFile.toString()));
         assertThat(viaEnv.discover().chosen().url()).isEqualTo("ws://127.0.0.1:41000/");
     }
@@ -156,18 +157,18 @@ class IpcEndpointDiscoveryTest {
     @Test
     void explicitUrlsWinAndAreNormalised() throws Exception {
         write(".lingma/SharedClientCache/.info.json", "{\"websocketPort\":36510,\"pid\":" + LIVE + "}");
-        IpcEndpointDiscovery.Result env = discovery(IpcSettings.defaults(),
+        IpcEndpointDiscovery.Result env = discovery(TestSettings.ipc(),
                 Map.of(IpcEndpointDiscovery.ENV_WS_URL, "ws://127.0.0.1:36510")).discover();
         assertThat(env.chosen().url()).isEqualTo("ws://127.0.0.1:36510/");
         assertThat(env.chosen().source()).isEqualTo("env LINGMA_PROXY_WS_URL");
 
-        IpcSettings configured = IpcSettings.defaults().toBuilder().wsUrl("wss://localhost:9/ws").build();
+        IpcSettings configured = TestSettings.ipc().toBuilder().wsUrl("wss://localhost:9/ws").build();
         IpcEndpointDiscovery.Result config = discovery(configured,
                 Map.of(IpcEndpointDiscovery.ENV_WS_URL, "ws://127.0.0.1:1/")).discover();
         assertThat(config.chosen().url()).isEqualTo("wss://localhost:9/ws");
         assertThat(config.chosen().source()).isEqualTo("config gateway.ipc.ws-url");
 
-        IpcSettings bad = IpcSettings.defaults().toBuilder().wsUrl("http://127.0.0.1:1/").build();
+        IpcSettings bad = TestSettings.ipc().toBuilder().wsUrl("http://127.0.0.1:1/").build();
         assertThatThrownBy(() -> discovery(bad, Map.of()).discover()).isInstanceOf(IpcDiscoveryException.class)
                 .hasMessageContaining("scheme must be ws or wss");
     }
@@ -175,7 +176,7 @@ class IpcEndpointDiscoveryTest {
     @Test
     void wsPathIsAppliedToDiscoveredPorts() throws Exception {
         write(".lingma/SharedClientCache/.info.json", "{\"websocketPort\":36510}");
-        IpcSettings settings = IpcSettings.defaults().toBuilder().wsPath("ws").build();
+        IpcSettings settings = TestSettings.ipc().toBuilder().wsPath("ws").build();
         assertThat(discovery(settings, Map.of()).discover().chosen().url()).isEqualTo("ws://127.0.0.1:36510/ws");
     }
 
@@ -200,7 +201,7 @@ class IpcEndpointDiscoveryTest {
     void windowsUsesAppDataAsTheConfigDirectory() throws Exception {
         Path appData = home.resolve("AppData/Roaming");
         Path file = write("AppData/Roaming/QoderCN/SharedClientCache/.info.json", "{\"websocketPort\":36510}");
-        IpcEndpointDiscovery windows = new IpcEndpointDiscovery(IpcSettings.defaults(), MAPPER, home,
+        IpcEndpointDiscovery windows = new IpcEndpointDiscovery(TestSettings.ipc(), MAPPER, home,
                 Map.of("APPDATA", appData.toString()), "Windows 11", pid -> true);
         assertThat(windows.discover().chosen().source()).isEqualTo(file.toString());
     }

@@ -1,5 +1,6 @@
 package io.lingma.gateway.lingma.ipc;
 
+import io.lingma.gateway.config.TestSettings;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lingma.gateway.chat.ModelInfo;
 import org.junit.jupiter.api.Test;
@@ -56,7 +57,7 @@ class IpcModelCatalogTest {
 
     @Test
     void settingsDefaultsAndParsing() {
-        IpcSettings d = IpcSettings.defaults();
+        IpcSettings d = TestSettings.ipc();
         assertThat(d.handshakeTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(d.turnTimeout()).isEqualTo(Duration.ofSeconds(600));
         assertThat(d.maxFrameBytes()).isEqualTo(64 * 1024 * 1024);

@@ -1,5 +1,6 @@
 package io.lingma.gateway.lingma.ipc;
 
+import io.lingma.gateway.config.TestSettings;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lingma.gateway.simulator.wire.LspFrames;
@@ -65,7 +66,7 @@ class JsonRpcConnectionTest {
 
     @Test
     void requestsUseIntegerIdsFromOneAndObjectParams() throws Exception {
-        JsonRpcConnection c = open(IpcSettings.defaults());
+        JsonRpcConnection c = open(TestSettings.ipc());
         JsonNode result = c.call("ping", null, Duration.ofSeconds(5)).get(5, TimeUnit.SECONDS);
         assertThat(result.isObject()).isTrue();
         c.call("config/queryModels", MAPPER.createObjectNode(), Duration.ofSeconds(5)).get(5, TimeUnit.SECONDS);
@@ -85,7 +86,7 @@ class JsonRpcConnectionTest {
             reply.putObject("error").put("code", -32602).put("message", "bad params").putObject("data").put("x", 1);
             conn.send(reply);
         });
-        JsonRpcConnection c = open(IpcSettings.defaults());
+        JsonRpcConnection c = open(TestSettings.ipc());
         assertThatThrownBy(() -> c.call("chat/listAllSessions", null, Duration.ofSeconds(5)).get(5, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class).cause().isInstanceOfSatisfying(JsonRpcException.class, e -> {
                     assertThat(e.code()).isEqualTo(-32602);
@@ -98,7 +99,7 @@ class JsonRpcConnectionTest {
     @Test
     void callsTimeOutIndividually() throws Exception {
         peer.on("slow", (conn, m) -> { });
-        JsonRpcConnection c = open(IpcSettings.defaults());
+        JsonRpcConnection c = open(TestSettings.ipc());
         assertThatThrownBy(() -> c.call("slow", null, Duration.ofMillis(100)).get(5, TimeUnit.SECONDS))
                 .cause().isInstanceOf(JsonRpcTimeoutException.class);
         assertThat(c.pendingCalls()).isZero();
@@ -108,7 +109,7 @@ class JsonRpcConnectionTest {
     @Test
     void closeFailsEveryPendingCallWithATypedException() throws Exception {
         peer.on("hang", (conn, m) -> conn.close());
-        JsonRpcConnection c = open(IpcSettings.defaults());
+        JsonRpcConnection c = open(TestSettings.ipc());
         CompletableFuture<JsonNode> pending = c.call("hang", null, null);
         assertThatThrownBy(() -> pending.get(5, TimeUnit.SECONDS)).cause()
                 .isInstanceOf(IpcConnectionClosedException.class);
@@ -130,7 +131,7 @@ class JsonRpcConnectionTest {
             conn.sendBinary(Arrays.copyOfRange(both, 40, both.length));
             conn.ws.writeTextMessage(new String(reply, StandardCharsets.UTF_8));
         });
-        JsonRpcConnection c = open(IpcSettings.defaults());
+        JsonRpcConnection c = open(TestSettings.ipc());
         assertThat(c.call("burst", null, Duration.ofSeconds(5)).get(5, TimeUnit.SECONDS).asInt()).isEqualTo(7);
         assertThat(notifications).containsExactly("n1 {\"t\":\"你好\"}", "n2 {}");
     }
@@ -142,7 +143,7 @@ class JsonRpcConnectionTest {
             conn.send(MAPPER.createObjectNode().put("jsonrpc", "2.0").put("id", "x-1").put("method", "chat/answer"));
             conn.respond(m.get("id"), Map.of());
         });
-        JsonRpcConnection c = open(IpcSettings.defaults().toBuilder()
+        JsonRpcConnection c = open(TestSettings.ipc().toBuilder()
                 .serverRequestReply(IpcSettings.ServerRequestReply.parse("method-not-found")).build());
         c.call("trigger", null, Duration.ofSeconds(5)).get(5, TimeUnit.SECONDS);
         await().atMost(5, TimeUnit.SECONDS).until(() -> peer.responses().size() == 2);
@@ -158,7 +159,7 @@ class JsonRpcConnectionTest {
     @Test
     void framingErrorClosesTheConnection() throws Exception {
         peer.on("garbage", (conn, m) -> conn.ws.writeTextMessage("Content-Length: nope\r\n\r\n{}"));
-        JsonRpcConnection c = open(IpcSettings.defaults());
+        JsonRpcConnection c = open(TestSettings.ipc());
         CompletableFuture<JsonNode> call = c.call("garbage", null, null);
         assertThat(closed.get(5, TimeUnit.SECONDS).getMessage()).contains("framing error");
         assertThat(call).isCompletedExceptionally();
@@ -167,7 +168,7 @@ class JsonRpcConnectionTest {
     @Test
     void rejectedHandshakeReportsTheStatus() {
         peer.rejectStatus = 401;
-        assertThatThrownBy(() -> open(IpcSettings.defaults())).cause()
+        assertThatThrownBy(() -> open(TestSettings.ipc())).cause()
                 .isInstanceOfSatisfying(IpcTransportException.class, e -> assertThat(e.handshakeStatus())
                         .isEqualTo(401));
     }

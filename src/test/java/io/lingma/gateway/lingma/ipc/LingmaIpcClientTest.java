@@ -1,5 +1,6 @@
 package io.lingma.gateway.lingma.ipc;
 
+import io.lingma.gateway.config.TestSettings;
 import io.lingma.gateway.chat.ModelInfo;
 import org.junit.jupiter.api.Test;
 
@@ -27,7 +28,7 @@ class LingmaIpcClientTest extends IpcBackendTestSupport {
         Files.writeString(info.getParent().resolve("cache/machine_token.json"), "{\"token\":\"s3cret\"}");
         peer.rejectStatus = 401;
         peer.requiredToken = "s3cret";
-        client = client(IpcSettings.defaults().toBuilder().discoveryFile(info).build());
+        client = client(TestSettings.ipc().toBuilder().discoveryFile(info).build());
         client.start();
         await().atMost(5, TimeUnit.SECONDS).until(client::ready);
         assertThat(peer.paths).containsExactly("/", "/ws");
@@ -39,7 +40,7 @@ class LingmaIpcClientTest extends IpcBackendTestSupport {
 
     @Test
     void extraHandshakeHeadersAreSent() throws Exception {
-        client = client(IpcSettings.defaults().toBuilder().wsUrl(peer.url())
+        client = client(TestSettings.ipc().toBuilder().wsUrl(peer.url())
                 .wsHeaders("Cosy-MachineToken: abc; X-Other: 1").build());
         client.ping().get(5, TimeUnit.SECONDS);
         assertThat(peer.tokens).containsExactly("abc");
@@ -47,7 +48,7 @@ class LingmaIpcClientTest extends IpcBackendTestSupport {
 
     @Test
     void modelsAreCachedAndRefreshedAfterAReconnect() throws Exception {
-        client = client(IpcSettings.defaults().toBuilder().wsUrl(peer.url()).build());
+        client = client(TestSettings.ipc().toBuilder().wsUrl(peer.url()).build());
         List<ModelInfo> models = client.models();
         assertThat(models).extracting(ModelInfo::key).containsExactly("dashscope_qwen3_coder", "q35model");
         client.models();
@@ -65,7 +66,7 @@ class LingmaIpcClientTest extends IpcBackendTestSupport {
 
     @Test
     void statusListsRejectedCandidatesWithoutSecrets() {
-        client = client(IpcSettings.defaults().toBuilder().discoveryFile(tmp.resolve("nope.json")).build());
+        client = client(TestSettings.ipc().toBuilder().discoveryFile(tmp.resolve("nope.json")).build());
         client.start();
         await().atMost(5, TimeUnit.SECONDS).until(() -> client.status().get("last_error") != null);
         Map<String, Object> status = client.status();

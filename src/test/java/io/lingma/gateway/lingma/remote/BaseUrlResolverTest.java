@@ -1,5 +1,6 @@
 package io.lingma.gateway.lingma.remote;
 
+import io.lingma.gateway.config.TestSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -58,11 +59,11 @@ class BaseUrlResolverTest {
 
     @Test
     void explicitThenEnvThenScanThenDefault() throws Exception {
-        assertThat(resolver(RemoteSettings.builder().baseUrl("http://127.0.0.1:9/").build(), Map.of()).resolve())
+        assertThat(resolver(TestSettings.remote().toBuilder().baseUrl("http://127.0.0.1:9/").build(), Map.of()).resolve())
                 .isEqualTo(new ResolvedBaseUrl("http://127.0.0.1:9", "explicit config"));
-        assertThat(resolver(RemoteSettings.defaults(), Map.of("LINGMA_REMOTE_BASE_URL", "http://x:1")).resolve())
+        assertThat(resolver(TestSettings.remote(), Map.of("LINGMA_REMOTE_BASE_URL", "http://x:1")).resolve())
                 .isEqualTo(new ResolvedBaseUrl("http://x:1", "env LINGMA_REMOTE_BASE_URL"));
-        assertThat(resolver(RemoteSettings.defaults(), Map.of()).resolve())
+        assertThat(resolver(TestSettings.remote(), Map.of()).resolve())
                 .isEqualTo(new ResolvedBaseUrl(BaseUrlResolver.DEFAULT_BASE_URL, "default"));
 
         Path config = home.resolve(".lingma/extension/server/config.json");
@@ -73,7 +74,7 @@ class BaseUrlResolverTest {
         Files.writeString(log, "2026-04-10 INFO endpoint config: " + TENANT + "\n");
         Files.setLastModifiedTime(log.getParent().getParent(), FileTime.from(Instant.now()));
 
-        var candidates = resolver(RemoteSettings.defaults(), Map.of()).candidates();
+        var candidates = resolver(TestSettings.remote(), Map.of()).candidates();
         assertThat(candidates).extracting(ResolvedBaseUrl::url).containsExactly(TENANT,
                 "https://lingma-api.tongyi.aliyun.com", BaseUrlResolver.DEFAULT_BASE_URL);
         assertThat(candidates.get(0).source()).isEqualTo(log.toString());
@@ -82,7 +83,7 @@ class BaseUrlResolverTest {
 
     @Test
     void rememberedUrlComesFirstAndWrongHostDiagnosisNamesHostAndSource() {
-        BaseUrlResolver resolver = resolver(RemoteSettings.defaults(), Map.of());
+        BaseUrlResolver resolver = resolver(TestSettings.remote(), Map.of());
         resolver.remember(TENANT + "/");
         ResolvedBaseUrl first = resolver.resolve();
         assertThat(first.url()).isEqualTo(TENANT);

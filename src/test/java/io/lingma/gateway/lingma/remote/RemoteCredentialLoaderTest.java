@@ -1,5 +1,6 @@
 package io.lingma.gateway.lingma.remote;
 
+import io.lingma.gateway.config.TestSettings;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,7 +59,7 @@ class RemoteCredentialLoaderTest {
     @Test
     void section33VectorDiscoveredInLingmaCacheDir() throws Exception {
         writeCache(home.resolve(".lingma"), VECTOR_MACHINE_ID + "\n", VECTOR_USER + "\n");
-        RemoteCredential c = loader(RemoteSettings.defaults(), Map.of()).load();
+        RemoteCredential c = loader(TestSettings.remote(), Map.of()).load();
         assertThat(c.cosyKey()).isEqualTo("DEMO_COSY_KEY");
         assertThat(c.encryptUserInfo()).isEqualTo("DEMO_INFO");
         assertThat(c.userId()).isEqualTo("10001");
@@ -76,15 +77,15 @@ class RemoteCredentialLoaderTest {
         String otherId = "qoder-machine-id-000000";
         writeCache(home.resolve(".qodercn"), otherId, CacheUserCipher.encrypt(
                 VECTOR_PLAIN.replace("10001", "20002"), otherId));
-        assertThat(loader(RemoteSettings.defaults(), Map.of()).load().userId()).isEqualTo("20002");
-        RemoteSettings lingmaFirst = RemoteSettings.builder().cachePrefer(RemoteSettings.CachePrefer.LINGMA).build();
+        assertThat(loader(TestSettings.remote(), Map.of()).load().userId()).isEqualTo("20002");
+        RemoteSettings lingmaFirst = TestSettings.remote().toBuilder().cachePrefer(RemoteSettings.CachePrefer.LINGMA).build();
         assertThat(loader(lingmaFirst, Map.of()).load().userId()).isEqualTo("10001");
     }
 
     @Test
     void lingmaCacheDirEnvRestrictsTheSearch(@TempDir Path other) throws Exception {
         writeCache(home.resolve(".lingma"), VECTOR_MACHINE_ID, VECTOR_USER);
-        assertThatThrownBy(() -> loader(RemoteSettings.defaults(), Map.of("LINGMA_CACHE_DIR", other.toString()))
+        assertThatThrownBy(() -> loader(TestSettings.remote(), Map.of("LINGMA_CACHE_DIR", other.toString()))
                 .load()).isInstanceOf(RemoteCredentialException.class).hasMessageContaining(other.toString())
                 .hasMessageContaining("cache/user not found");
     }
@@ -97,7 +98,7 @@ class RemoteCredentialLoaderTest {
         Files.createDirectories(dir.resolve("logs"));
         Files.writeString(dir.resolve("logs/lingma.log"),
                 "2026-05-06 info starting\n2026-05-06 info using machine id from file: " + machineId + "\n");
-        RemoteCredential c = loader(RemoteSettings.defaults(), Map.of()).load();
+        RemoteCredential c = loader(TestSettings.remote(), Map.of()).load();
         assertThat(c.machineId()).isEqualTo(machineId);
         assertThat(c.cosyKey()).isEqualTo("DEMO_COSY_KEY");
     }
@@ -117,7 +118,7 @@ class RemoteCredentialLoaderTest {
     void everyDirectoryTriedIsListedWithItsReason() throws Exception {
         Files.createDirectories(home.resolve(".qodercn"));
         writeCache(home.resolve(".lingma"), "0000000000000000-bad", VECTOR_USER);
-        assertThatThrownBy(() -> loader(RemoteSettings.defaults(), Map.of()).load())
+        assertThatThrownBy(() -> loader(TestSettings.remote(), Map.of()).load())
                 .isInstanceOfSatisfying(RemoteCredentialException.class, e -> {
                     assertThat(e.kind()).isEqualTo(RemoteFailure.Kind.CREDENTIAL);
                     assertThat(e.attempts()).anySatisfy(a -> assertThat(a)
@@ -133,7 +134,7 @@ class RemoteCredentialLoaderTest {
     void refreshedLoginIsPickedUpByModificationTime() throws Exception {
         Path dir = home.resolve(".lingma");
         writeCache(dir, VECTOR_MACHINE_ID, VECTOR_USER);
-        RemoteCredentialLoader loader = loader(RemoteSettings.defaults(), Map.of());
+        RemoteCredentialLoader loader = loader(TestSettings.remote(), Map.of());
         RemoteCredential first = loader.load();
         assertThat(loader.load()).isSameAs(first);
         Files.writeString(dir.resolve("cache/user"), CacheUserCipher.encrypt(
@@ -148,7 +149,7 @@ class RemoteCredentialLoaderTest {
         Files.writeString(file, "{\"source\":\"manual\",\"token_expire_time\":\"1777520000000\",\"auth\":{"
                 + "\"cosy_key\":\"K\",\"encrypt_user_info\":\"I\",\"user_id\":\"123\","
                 + "\"machine_id\":\"xxxxxxxxxxxxxxxx\"}}");
-        RemoteCredential c = loader(RemoteSettings.builder().authFile(file).build(), Map.of()).load();
+        RemoteCredential c = loader(TestSettings.remote().toBuilder().authFile(file).build(), Map.of()).load();
         assertThat(c.cosyKey()).isEqualTo("K");
         assertThat(c.expireTimeMillis()).isEqualTo(1777520000000L);
         assertThat(c.source()).startsWith("manual");
@@ -162,7 +163,7 @@ class RemoteCredentialLoaderTest {
                 + "\"token_expire_time\":\"2026-04-30T00:00:00Z\",\"auth\":{\"cosy_key\":\"K\","
                 + "\"encrypt_user_info\":\"I\",\"user_id\":\"123\",\"machine_id\":\"xxxxxxxxxxxxxxxx\"},"
                 + "\"oauth\":{\"access_token\":\"a\",\"refresh_token\":\"r\"}}");
-        RemoteCredential c = loader(RemoteSettings.defaults(), Map.of("LINGMA_REMOTE_AUTH_FILE", file.toString()))
+        RemoteCredential c = loader(TestSettings.remote(), Map.of("LINGMA_REMOTE_AUTH_FILE", file.toString()))
                 .load();
         assertThat(c.expireTimeMillis()).isEqualTo(Instant.parse("2026-04-30T00:00:00Z").toEpochMilli());
         assertThat(c.expired(Instant.parse("2026-05-01T00:00:00Z"), Duration.ZERO)).isTrue();
@@ -173,9 +174,9 @@ class RemoteCredentialLoaderTest {
         Path file = home.resolve("auth.json");
         Files.writeString(file, "{\"auth\":{\"cosy_key\":\"K\",\"encrypt_user_info\":\" \",\"user_id\":\"1\","
                 + "\"machine_id\":\"m\"}}");
-        assertThatThrownBy(() -> loader(RemoteSettings.builder().authFile(file).build(), Map.of()).load())
+        assertThatThrownBy(() -> loader(TestSettings.remote().toBuilder().authFile(file).build(), Map.of()).load())
                 .hasMessageStartingWith("remote credential missing encrypt_user_info");
-        assertThatThrownBy(() -> loader(RemoteSettings.builder().credential("", "I", "1", "m").build(), Map.of())
+        assertThatThrownBy(() -> loader(TestSettings.remote().toBuilder().credential("", "I", "1", "m").build(), Map.of())
                 .load()).hasMessageStartingWith("remote credential missing cosy_key");
         ObjectMapper m = new ObjectMapper();
         assertThat(RemoteCredentialLoader.parseExpire(m.readTree("1714521600"))).isEqualTo(1714521600000L);
@@ -185,7 +186,7 @@ class RemoteCredentialLoaderTest {
 
     @Test
     void directValuesWinAndAreNeverPrinted() {
-        RemoteSettings settings = RemoteSettings.builder()
+        RemoteSettings settings = TestSettings.remote().toBuilder()
                 .credential("SECRET_KEY", "SECRET_INFO", "424242", "machine-0123456789").build();
         RemoteCredential c = loader(settings, Map.of()).load();
         assertThat(c.source()).isEqualTo("explicit config");

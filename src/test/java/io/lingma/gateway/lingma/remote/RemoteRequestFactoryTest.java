@@ -1,5 +1,6 @@
 package io.lingma.gateway.lingma.remote;
 
+import io.lingma.gateway.config.TestSettings;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lingma.gateway.chat.ApiProtocol;
@@ -46,7 +47,7 @@ class RemoteRequestFactoryTest {
 
     @Test
     void modelListIsASignedGetWithEmptyBody() {
-        RemoteHttpRequest request = factory(RemoteSettings.defaults()).modelList(credential, "http://127.0.0.1:9/");
+        RemoteHttpRequest request = factory(TestSettings.remote()).modelList(credential, "http://127.0.0.1:9/");
         assertThat(request.method()).isEqualTo("GET");
         assertThat(request.url()).isEqualTo("http://127.0.0.1:9/algo/api/v2/model/list");
         assertThat(request.body()).isEmpty();
@@ -72,7 +73,7 @@ class RemoteRequestFactoryTest {
         List<ToolDefinition> tools = List.of(new ToolDefinition("read_file", "reads", m.readTree(
                 "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"string\"}}}")),
                 new ToolDefinition("noop", null, null));
-        RemoteHttpRequest request = factory(RemoteSettings.builder().forwardMaxTokens(true).build())
+        RemoteHttpRequest request = factory(TestSettings.remote().toBuilder().forwardMaxTokens(true).build())
                 .chat(turn(messages, tools, new ToolChoice(ToolChoice.Mode.TOOL, "read_file"), "high", 99999),
                         "kmodel", credential, "https://x.rdc.aliyuncs.com");
         assertThat(request.url()).isEqualTo("https://x.rdc.aliyuncs.com/algo/api/v2/service/pro/sse/"
@@ -117,7 +118,7 @@ class RemoteRequestFactoryTest {
     @Test
     void toolChoiceModesAndMaxTokensOffByDefault() throws Exception {
         List<ToolDefinition> tools = List.of(new ToolDefinition("t", "", null));
-        RemoteRequestFactory f = factory(RemoteSettings.defaults());
+        RemoteRequestFactory f = factory(TestSettings.remote());
         JsonNode auto = f.chatBody(turn(List.of(ChatMessage.user("hi")), tools, ToolChoice.AUTO, null, 10), "auto",
                 "r", "https://lingma.alibabacloud.com");
         assertThat(auto.has("tool_choice")).isFalse();
@@ -130,7 +131,7 @@ class RemoteRequestFactoryTest {
         assertThat(f.chatBody(turn(List.of(ChatMessage.user("hi")), tools, new ToolChoice(ToolChoice.Mode.ANY,
                 null), null, null), "dashscope_qwen_plus_20250428_thinking", "r", "https://h")
                 .path("tool_choice").asText()).isEqualTo("required");
-        JsonNode emulate = factory(RemoteSettings.builder().toolMode(RemoteSettings.ToolMode.EMULATE).build())
+        JsonNode emulate = factory(TestSettings.remote().toBuilder().toolMode(RemoteSettings.ToolMode.EMULATE).build())
                 .chatBody(turn(List.of(ChatMessage.user("hi")), tools, ToolChoice.NONE, null, null), "k", "r", "h");
         assertThat(emulate.has("tools")).isFalse();
         assertThat(emulate.has("tool_choice")).isFalse();
@@ -138,7 +139,7 @@ class RemoteRequestFactoryTest {
 
     @Test
     void eachCallHasFreshIdsAndEncode1BodyIsSignedAsSent() {
-        RemoteRequestFactory f = factory(RemoteSettings.builder().encodeBody(true).build());
+        RemoteRequestFactory f = factory(TestSettings.remote().toBuilder().encodeBody(true).build());
         ChatTurn t = turn(List.of(ChatMessage.user("hi")), List.of(), ToolChoice.AUTO, null, null);
         RemoteHttpRequest a = f.chat(t, "kmodel", credential, "http://h");
         RemoteHttpRequest b = f.chat(t, "kmodel", credential, "http://h");

@@ -1,5 +1,6 @@
 package io.lingma.gateway.simulator.remote;
 
+import io.lingma.gateway.config.TestSettings;
 import io.lingma.gateway.chat.ApiProtocol;
 import io.lingma.gateway.chat.ChatEvent;
 import io.lingma.gateway.chat.ChatMessage;
@@ -83,7 +84,7 @@ class RemoteSimulatorTest {
     }
 
     private RemoteHttpRequest chat(String text, String model) {
-        return factory(RemoteSettings.defaults()).chat(turn(text), model, credential(simulator.defaultAccount()),
+        return factory(TestSettings.remote()).chat(turn(text), model, credential(simulator.defaultAccount()),
                 simulator.baseUrl());
     }
 
@@ -135,7 +136,7 @@ class RemoteSimulatorTest {
 
     @Test
     void signedModelListPerAccountWithSimulatorMarkers() throws Exception {
-        HttpResponse<InputStream> response = send(factory(RemoteSettings.defaults())
+        HttpResponse<InputStream> response = send(factory(TestSettings.remote())
                 .modelList(credential(simulator.defaultAccount()), simulator.baseUrl()));
         assertThat(response.statusCode()).isEqualTo(200);
         RemoteModelListParser.RemoteModelList list = new RemoteModelListParser(false).parseDetailed(bodyText(response));
@@ -146,7 +147,7 @@ class RemoteSimulatorTest {
                 "other-machine-id-0123456789", "{\"statusCodeValue\":200,\"body\":\"{\\\"chat\\\":[{\\\"key\\\":"
                 + "\\\"only\\\",\\\"display_name\\\":\\\"Only\\\",\\\"simulator\\\":true}]}\"}", false);
         simulator.registerAccount(other);
-        List<ModelInfo> models = new RemoteModelListParser(false).parse(bodyText(send(factory(RemoteSettings.defaults())
+        List<ModelInfo> models = new RemoteModelListParser(false).parse(bodyText(send(factory(TestSettings.remote())
                 .modelList(credential(other), simulator.baseUrl()))));
         assertThat(models).extracting(ModelInfo::key).containsExactly("only");
         assertThat(simulator.requests()).allSatisfy(r -> assertThat(r.verdict())
@@ -166,7 +167,7 @@ class RemoteSimulatorTest {
         RemoteSimulatorAccount demo = simulator.defaultAccount();
         RemoteCredential wrongKey = new RemoteCredential("WRONG", demo.encryptUserInfo(), demo.uid(),
                 demo.machineId(), 0, null, false, "t");
-        assertThat(send(factory(RemoteSettings.defaults()).modelList(wrongKey, simulator.baseUrl())).statusCode())
+        assertThat(send(factory(TestSettings.remote()).modelList(wrongKey, simulator.baseUrl())).statusCode())
                 .isEqualTo(403);
 
         simulator.registerAccount(demo.withExpired(true));
@@ -175,7 +176,7 @@ class RemoteSimulatorTest {
         simulator.registerAccount(demo);
 
         Clock skewed = Clock.fixed(Instant.now().minus(Duration.ofHours(1)), ZoneOffset.UTC);
-        RemoteRequestFactory skewedFactory = new RemoteRequestFactory(RemoteSettings.defaults(),
+        RemoteRequestFactory skewedFactory = new RemoteRequestFactory(TestSettings.remote(),
                 new CosySigner("2.11.2", skewed, () -> java.util.UUID.randomUUID().toString()), skewed,
                 () -> "0123456789abcdef0123456789abcdef", () -> java.util.UUID.randomUUID().toString());
         assertThat(send(skewedFactory.modelList(credential(demo), simulator.baseUrl())).statusCode()).isEqualTo(403);
@@ -208,13 +209,13 @@ class RemoteSimulatorTest {
 
     @Test
     void encode1BodiesAreDecodedAndMisEncodedOnesAnswer500() throws Exception {
-        RemoteHttpRequest encoded = factory(RemoteSettings.builder().encodeBody(true).build())
+        RemoteHttpRequest encoded = factory(TestSettings.remote().toBuilder().encodeBody(true).build())
                 .chat(turn("encoded hello"), "mmodel", credential(simulator.defaultAccount()), simulator.baseUrl());
         List<ChatEvent> events = parse(send(encoded), new RemoteSseParser());
         assertThat(text(events)).endsWith("You said: encoded hello");
         assertThat(simulator.requests().get(0).rawBodyText()).doesNotStartWith("{");
 
-        RemoteSettings noCheck = RemoteSettings.defaults();
+        RemoteSettings noCheck = TestSettings.remote();
         simulator.close();
         simulator = new RemoteSimulator(vertx, RemoteSimulatorOptions.defaults().withCheckSignature(false));
         simulator.start();
@@ -327,12 +328,12 @@ class RemoteSimulatorTest {
     void pluginCacheWrittenByTheSimulatorIsFoundByTheCredentialLoader(@TempDir Path home) throws Exception {
         Path dir = home.resolve(".qodercn");
         simulator.writePluginCache(dir, simulator.defaultAccount());
-        RemoteCredential found = new RemoteCredentialLoader(RemoteSettings.defaults(), home, Map.of(),
+        RemoteCredential found = new RemoteCredentialLoader(TestSettings.remote(), home, Map.of(),
                 Clock.systemUTC()).load();
         assertThat(found.cosyKey()).isEqualTo(simulator.defaultAccount().cosyKey());
         assertThat(found.source()).isEqualTo(dir.toString());
         assertThat(found.expired(Instant.now(), Duration.ZERO)).isFalse();
-        List<ChatEvent> events = parse(send(factory(RemoteSettings.defaults()).chat(turn("from cache"), "kmodel",
+        List<ChatEvent> events = parse(send(factory(TestSettings.remote()).chat(turn("from cache"), "kmodel",
                 found, simulator.baseUrl())), new RemoteSseParser());
         assertThat(text(events)).endsWith("You said: from cache");
     }
