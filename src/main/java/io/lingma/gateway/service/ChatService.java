@@ -87,6 +87,24 @@ public class ChatService {
     }
 
     /**
+     * The {@code upstream-start} step, right before the backend choice: refuses a request that waited for its slot
+     * past the shutdown deadline (no new Lingma turn) and starts the upstream clock of the request's statistics
+     * ({@code gen_ai.client.operation.duration}).
+     *
+     * @param stats the request's statistics, or null outside an HTTP request
+     * @throws GatewayException 503 {@code shutting_down} while the gateway drains
+     */
+    public void upstreamStart(@ExchangeProperty(GatewayExchange.STATS) io.lingma.gateway.observe.RequestStats stats) {
+        GatewayException late = drain.expired();
+        if (late != null) {
+            throw late;
+        }
+        if (stats != null) {
+            stats.upstreamStarted();
+        }
+    }
+
+    /**
      * Opens a turn on the configured backend (the {@code open-remote-turn} step of routes/lingma-remote.camel.yaml;
      * the IPC route uses the {@code lingma-ipc:chat} endpoint instead). Does not wait for the first event.
      *
@@ -99,17 +117,8 @@ public class ChatService {
      */
     public UpstreamTurn openTurn(@ExchangeProperty(GatewayExchange.TURN) ChatTurn request,
             @ExchangeProperty(GatewayExchange.MODEL) ResolvedModel model,
-            @ExchangeProperty(GatewayExchange.CLIENT_GONE) TurnWatch watch,
-            @ExchangeProperty(GatewayExchange.STATS) io.lingma.gateway.observe.RequestStats stats) {
+            @ExchangeProperty(GatewayExchange.CLIENT_GONE) TurnWatch watch) {
         TurnWatch client = watch == null ? TurnWatch.NONE : watch;
-        if (stats != null) {
-            stats.upstreamStarted();
-        }
-        GatewayException late = drain.expired();
-        if (late != null) {
-            // a request that waited for a slot past the shutdown deadline: no new Lingma turn
-            throw late;
-        }
         try {
             return backend.open(ToolEmulation.keepToolMode(request), model, client::abandoned);
         } catch (GatewayException e) {
