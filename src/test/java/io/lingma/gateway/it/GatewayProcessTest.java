@@ -20,7 +20,7 @@ import static org.awaitility.Awaitility.await;
 /** The gateway as an operator starts it: a child JVM running {@link GatewayMain}, its exit status and its log. */
 class GatewayProcessTest {
 
-    private static final Duration START_LIMIT = Duration.ofSeconds(90);
+    static final Duration START_LIMIT = Duration.ofSeconds(90);
 
     @Test
     void exitsNonZeroWhenTheClientPortIsTaken() throws Exception {
@@ -100,7 +100,7 @@ class GatewayProcessTest {
         }
     }
 
-    private static Process start(String name, int port, int managementPort, String... extra) throws IOException {
+    static Process start(String name, int port, int managementPort, String... extra) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), GatewayMain.class.getName(),
@@ -111,15 +111,15 @@ class GatewayProcessTest {
                 .redirectOutput(logFile(name).toFile()).start();
     }
 
-    private static Path logFile(String name) {
+    static Path logFile(String name) {
         return Path.of("target", "gateway-process-" + name + ".log");
     }
 
-    private static String read(Path file) throws IOException {
+    static String read(Path file) throws IOException {
         return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
     }
 
-    private static void stop(Process gateway) throws InterruptedException {
+    static void stop(Process gateway) throws InterruptedException {
         gateway.destroy();
         if (!gateway.waitFor(20, TimeUnit.SECONDS)) {
             gateway.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
