@@ -25,9 +25,6 @@ public final class GatewayExchange {
     /** The {@link io.lingma.gateway.chat.ChatResult} of a finished turn (streamed or not), for statistics. */
     public static final String RESULT = "gatewayResult";
 
-    /** {@code System.nanoTime()} when the upstream's first output arrived (time to first token). */
-    public static final String FIRST_OUTPUT = "gatewayFirstOutput";
-
     private GatewayExchange() {
     }
 }

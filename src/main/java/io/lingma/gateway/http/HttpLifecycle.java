@@ -109,7 +109,7 @@ public class HttpLifecycle {
                     MDC.remove(MDC_REQUEST_ID);
                     MDC.remove(MDC_KEY);
                 }
-                usage.finished(done, path, status, stats.startNanos());
+                usage.finished(done, path, status, stats);
             }
         });
     }

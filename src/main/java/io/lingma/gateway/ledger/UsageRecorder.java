@@ -84,37 +84,30 @@ public class UsageRecorder {
      * @param done        the finished REST exchange
      * @param path        the request path
      * @param status      the status the client got
-     * @param startNanos  {@code System.nanoTime()} at the request's start
+     * @param stats       the request's statistics (start, time to first token), shared with the access line
      */
-    public void finished(Exchange done, String path, int status, long startNanos) {
+    public void finished(Exchange done, String path, int status, io.lingma.gateway.observe.RequestStats stats) {
         if (!enabled || !recorded(path)) {
             return;
         }
         long now = System.nanoTime();
+        long startNanos = stats.startNanos();
+        double ttft = stats.timeToFirstTokenSeconds();
         RequestContext context = done.getProperty(GatewayExchange.REQUEST_CONTEXT, RequestContext.class);
         ApiProtocol protocol = done.getProperty(GatewayExchange.PROTOCOL, ApiProtocol.class);
         ChatTurn turn = done.getProperty(GatewayExchange.TURN, ChatTurn.class);
         ChatResult result = done.getProperty(GatewayExchange.RESULT, ChatResult.class);
         ResolvedModel model = result != null ? result.model()
                 : done.getProperty(GatewayExchange.MODEL, ResolvedModel.class);
-        Long first = done.getProperty(GatewayExchange.FIRST_OUTPUT, Long.class);
         Usage usage = result == null ? null : result.usage();
         record(new UsageRow(System.currentTimeMillis(), context == null ? "-" : context.apiKeyScope(),
                 protocol == null ? "-" : protocol.name().toLowerCase(Locale.ROOT),
                 turn == null || turn.requestedModel().isEmpty() ? null : turn.requestedModel(),
                 model == null ? null : model.publicId(), status,
                 usage == null ? 0 : usage.promptTokens(), usage == null ? 0 : usage.completionTokens(),
-                (now - startNanos) / 1_000_000, first == null ? null : (first - startNanos) / 1_000_000));
+                (now - startNanos) / 1_000_000, ttft < 0 ? null : Math.round(ttft * 1000)));
     }
 
-    /**
-     * Marks the upstream's first output (the route step after the turn opened).
-     *
-     * @param exchange the chat exchange
-     */
-    public void firstOutput(Exchange exchange) {
-        exchange.setProperty(GatewayExchange.FIRST_OUTPUT, System.nanoTime());
-    }
 
     private static boolean recorded(String path) {
         return !(path.equals("/internal") || path.startsWith("/internal/") || path.equals("/")

@@ -15,7 +15,7 @@ import java.util.Map;
  * @param tokensIn       prompt tokens (upstream-reported or estimated), 0 without an answer
  * @param tokensOut      completion tokens, 0 without an answer
  * @param durationMs     from the request's start to its end, milliseconds
- * @param ttftMs         from the request's start to the upstream's first output, milliseconds, or null
+ * @param ttftMs         from the request's start to the first content (as on the access line), milliseconds, or null
  */
 public record UsageRow(long atMillis, String keyName, String api, String modelRequested, String modelUsed,
                        int status, long tokensIn, long tokensOut, long durationMs, Long ttftMs) {
