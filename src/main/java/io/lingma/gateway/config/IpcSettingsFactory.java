@@ -63,6 +63,8 @@ final class IpcSettingsFactory {
                 .sessionCacheEnabled(props.bool("gateway.session-cache.enabled"))
                 .sessionCacheMaxEntries(props.integer("gateway.session-cache.max-entries", 0))
                 .sessionCacheTtl(props.duration("gateway.session-cache.ttl"))
+                .sessionPoolSize(props.integer("gateway.ipc.session-pool.size", 0))
+                .sessionPoolIdleTimeout(props.positiveDuration("gateway.ipc.session-pool.idle-timeout"))
                 .build();
     }
 }

@@ -35,7 +35,9 @@ import static org.awaitility.Awaitility.await;
         propertyPlaceholderLocations = "file:application.properties",
         properties = {"gateway.backend=simulator", "gateway.http.port=18241", "camel.management.enabled=false",
                 "gateway.ipc.cwd=target/agent-cwd", "gateway.ipc.session-mode=fresh",
-                "gateway.breaker.minimum-number-of-calls=1000", "gateway.breaker.sliding-window-size=1000"})
+                "gateway.breaker.minimum-number-of-calls=1000", "gateway.breaker.sliding-window-size=1000",
+                // counts the sessions of turns only: pooled ones stay open until shutdown (SessionPoolTest)
+                "gateway.ipc.session-pool.size=0"})
 class ConnectionLossTest {
 
     private static final int PORT = 18241;

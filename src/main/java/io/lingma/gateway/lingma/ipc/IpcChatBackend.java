@@ -36,6 +36,10 @@ import java.util.concurrent.TimeUnit;
  * <p>At most {@code gateway.ipc.max-concurrent-turns} turns are open at once; a caller that cannot get a slot
  * within the setup timeout gets 429 {@code rate_limit_exceeded}. {@link #close()} deletes cached and sticky
  * sessions but does not close the {@link LingmaIpcClient} (the wiring owns it).
+ *
+ * <p>Fresh turns (also {@code auto} turns without a cache hit) take a ready session from the
+ * {@link IpcSessionPool} when one is there ({@code gateway.ipc.session-pool.size}); used sessions are deleted in the
+ * background after the turn.
  */
 public final class IpcChatBackend implements ChatBackend, AutoCloseable {
 
@@ -50,6 +54,7 @@ public final class IpcChatBackend implements ChatBackend, AutoCloseable {
     final TokenEstimator estimator;
     final IpcPromptRenderer renderer;
     final IpcSessionCache sessionCache;
+    final IpcSessionPool sessionPool;
     private final boolean simulator;
     private final java.util.function.Function<ChatTurn, String> toolContract;
     private final Semaphore turnSlots;
@@ -86,6 +91,7 @@ public final class IpcChatBackend implements ChatBackend, AutoCloseable {
                     LOG.debug("Lingma session cache {} session {}", why, entry.sessionId());
                     deleteSession(entry.sessionId());
                 });
+        this.sessionPool = new IpcSessionPool(client, settings, this::deleteSession);
         client.onConnected(this::onReconnected);
     }
 
@@ -233,8 +239,8 @@ public final class IpcChatBackend implements ChatBackend, AutoCloseable {
 
     /**
      * @return the client's status plus {@code backend}, {@code session_mode}, {@code sticky_session_id},
-     * {@code context_usage} ({@code used_tokens}/{@code limit_tokens} of the last turn), {@code open_turns} and
-     * {@code session_cache} counters
+     * {@code context_usage} ({@code used_tokens}/{@code limit_tokens} of the last turn), {@code open_turns},
+     * {@code session_cache} counters and {@code session_pool} ({@code enabled}, ready {@code size})
      */
     @Override
     public Map<String, Object> status() {
@@ -252,6 +258,7 @@ public final class IpcChatBackend implements ChatBackend, AutoCloseable {
         status.put("session_cache", Map.of("enabled", sessionCache.enabled(), "hit_total", stats.hits(),
                 "miss_total", stats.misses(), "evict_total", stats.evictions(), "expire_total", stats.expirations(),
                 "size", stats.size()));
+        status.put("session_pool", Map.of("enabled", sessionPool.enabled(), "size", sessionPool.size()));
         return status;
     }
 
@@ -279,6 +286,8 @@ public final class IpcChatBackend implements ChatBackend, AutoCloseable {
         }
         await(beginning, settings.setupTimeout().toNanos(), "not every Lingma turn set-up ended at shutdown");
         sessionCache.clear();
+        await(sessionPool.close(), settings.setupTimeout().toNanos(), "not every pooled Lingma session was ready at "
+                + "shutdown");
         Sticky s = sticky;
         sticky = null;
         if (s != null) {
@@ -387,6 +396,7 @@ public final class IpcChatBackend implements ChatBackend, AutoCloseable {
     }
 
     private void onReconnected(long generation) {
+        sessionPool.onReconnected(generation);
         sessionCache.invalidateIf(e -> e.generation() != generation);
         Sticky s = sticky;
         if (s != null && s.generation() != generation) {

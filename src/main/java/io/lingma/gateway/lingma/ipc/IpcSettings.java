@@ -80,6 +80,10 @@ import java.util.Objects;
  *                               {@code auto} mode; default true
  * @param sessionCacheMaxEntries {@code gateway.session-cache.max-entries}: LRU capacity; default 256 (0 = off)
  * @param sessionCacheTtl        {@code gateway.session-cache.ttl}: entry lifetime since write; default 1800 s
+ * @param sessionPoolSize        {@code gateway.ipc.session-pool.size}: ready sessions kept per model for fresh and
+ *                               {@code auto} turns ({@link IpcSessionPool}); default 2; 0 = off
+ * @param sessionPoolIdleTimeout {@code gateway.ipc.session-pool.idle-timeout}: how long a pooled session waits for
+ *                               a turn before it is deleted; default 300 s
  */
 public record IpcSettings(String wsUrl, String wsPath, String wsHeaders, Path machineTokenFile, Path discoveryFile,
                           DiscoveryPrefer discoveryPrefer, SessionMode sessionMode, Duration handshakeTimeout,
@@ -91,7 +95,7 @@ public record IpcSettings(String wsUrl, String wsPath, String wsHeaders, Path ma
                           String currentFilePath, String requestIdPrefix, String retryRequestIdPrefix,
                           String fileUriScheme, Duration reconnectBackoffMin, Duration reconnectBackoffMax,
                           int turnQueueSize, long maxBufferedBytes, boolean sessionCacheEnabled, int sessionCacheMaxEntries,
-                          Duration sessionCacheTtl) {
+                          Duration sessionCacheTtl, int sessionPoolSize, Duration sessionPoolIdleTimeout) {
 
     /** Which family of discovery locations is tried first (lingma-ipc.md §3.2). */
     public enum DiscoveryPrefer {
@@ -191,6 +195,10 @@ public record IpcSettings(String wsUrl, String wsPath, String wsHeaders, Path ma
         requirePositive(reconnectBackoffMin, "reconnect-backoff-min");
         requirePositive(reconnectBackoffMax, "reconnect-backoff-max");
         Objects.requireNonNull(sessionCacheTtl, "session-cache.ttl");
+        requirePositive(sessionPoolIdleTimeout, "session-pool.idle-timeout");
+        if (sessionPoolSize < 0) {
+            throw new IllegalArgumentException("gateway.ipc.session-pool.size must not be negative");
+        }
         if (maxConcurrentTurns < 1 || maxFrameBytes < 1024 || turnQueueSize < 1 || maxBufferedBytes < 1
                 || sessionCacheMaxEntries < 0) {
             throw new IllegalArgumentException("gateway.ipc: max-concurrent-turns, max-frame-bytes, turn-queue-size, "
@@ -300,6 +308,8 @@ public record IpcSettings(String wsUrl, String wsPath, String wsHeaders, Path ma
         private boolean sessionCacheEnabled;
         private int sessionCacheMaxEntries;
         private Duration sessionCacheTtl;
+        private int sessionPoolSize;
+        private Duration sessionPoolIdleTimeout = Duration.ofSeconds(300);
 
         private Builder() {
         }
@@ -340,6 +350,8 @@ public record IpcSettings(String wsUrl, String wsPath, String wsHeaders, Path ma
             sessionCacheEnabled = s.sessionCacheEnabled;
             sessionCacheMaxEntries = s.sessionCacheMaxEntries;
             sessionCacheTtl = s.sessionCacheTtl;
+            sessionPoolSize = s.sessionPoolSize;
+            sessionPoolIdleTimeout = s.sessionPoolIdleTimeout;
         }
 
         /** @param v {@code gateway.ipc.ws-url} @return this */
@@ -412,6 +424,10 @@ public record IpcSettings(String wsUrl, String wsPath, String wsHeaders, Path ma
         public Builder sessionCacheMaxEntries(int v) { sessionCacheMaxEntries = v; return this; }
         /** @param v {@code gateway.session-cache.ttl} @return this */
         public Builder sessionCacheTtl(Duration v) { sessionCacheTtl = v; return this; }
+        /** @param v {@code gateway.ipc.session-pool.size} @return this */
+        public Builder sessionPoolSize(int v) { sessionPoolSize = v; return this; }
+        /** @param v {@code gateway.ipc.session-pool.idle-timeout} @return this */
+        public Builder sessionPoolIdleTimeout(Duration v) { sessionPoolIdleTimeout = v; return this; }
 
         /**
          * @return the settings
@@ -424,7 +440,7 @@ public record IpcSettings(String wsUrl, String wsPath, String wsHeaders, Path ma
                     serverRequestReply, sendCancel, partialOnDisconnect, cwd, mode, shellType, currentFilePath,
                     requestIdPrefix, retryRequestIdPrefix, fileUriScheme, reconnectBackoffMin,
                     reconnectBackoffMax, turnQueueSize, maxBufferedBytes, sessionCacheEnabled, sessionCacheMaxEntries,
-                    sessionCacheTtl);
+                    sessionCacheTtl, sessionPoolSize, sessionPoolIdleTimeout);
         }
     }
 }

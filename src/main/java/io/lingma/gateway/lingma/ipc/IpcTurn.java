@@ -120,6 +120,8 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
     private String sessionId;
     private String sessionModel = "";
     private String requestId;
+    /** The request id the pooled session's {@code session/set_model} carried, or null. */
+    private String pooledRequestId;
     private String promptText = "";
     private boolean promptSent;
     private boolean contentReceived;
@@ -546,13 +548,16 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
                 }
             } else {
                 promptText = fullPrompt;
+                IpcSessionPool.Pooled pooled = backend.sessionPool.take(l, model);
+                if (pooled != null) {
+                    sessionId = pooled.sessionId();
+                    sessionModel = pooled.modelKey();
+                    pooledRequestId = pooled.requestId();
+                    return CompletableFuture.completedFuture(l);
+                }
             }
         }
-        ObjectNode params = mapper.createObjectNode();
-        params.put("cwd", settings.cwd().toAbsolutePath().toString().replace('\\', '/'));
-        params.putArray("mcpServers");
-        params.putObject("_meta");
-        params.put("timestamp", System.currentTimeMillis());
+        ObjectNode params = IpcAcpRequests.sessionNew(mapper, settings);
         return l.rpc.call("session/new", params, settings.setupTimeout()).handle((result, e) -> {
             if (e != null) {
                 throw new CompletionException(setupError("session/new", unwrap(e)));
@@ -588,17 +593,15 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
                 return CompletableFuture.failedFuture(new GatewayException(ErrorKind.INTERNAL,
                         "turn cancelled during set-up"));
             }
-            requestId = client.register(l, this, false);
+            requestId = pooledRequestId != null ? client.register(l, this, pooledRequestId)
+                    : client.register(l, this, false);
+            pooledRequestId = null;
             // the IPC id keeps Lingma's <prefix>-<millis>-<hex> shape (lingma-ipc.md §5.4): logs correlate the two
             LOG.debug("request {} runs as Lingma IPC request {}", turn.requestId(), requestId);
             if (key.isEmpty() || key.equals(sessionModel)) {
                 return CompletableFuture.completedFuture(l);
             }
-            params = mapper.createObjectNode();
-            params.put("sessionId", sessionId);
-            params.put("modelId", key);
-            params.put("timestamp", System.currentTimeMillis());
-            params.set("_meta", meta(requestId));
+            params = IpcAcpRequests.setModel(mapper, settings, model, sessionId, requestId);
         }
         return l.rpc.call("session/set_model", params, settings.setupTimeout()).handle((r, e) -> {
             if (e != null) {
@@ -651,21 +654,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
     }
 
     private ObjectNode meta(String rid) {
-        ObjectNode meta = mapper.createObjectNode();
-        meta.put("ai-coding/request-id", rid);
-        meta.put("ai-coding/shell-type", settings.shellType());
-        meta.putArray("ai-coding/enabled-mcp-servers");
-        String mode = model.agentMode() ? "agent" : settings.mode();
-        if (!mode.isEmpty()) {
-            meta.put("ai-coding/mode", mode);
-        }
-        if (model.key() != null && !model.key().isEmpty()) {
-            meta.put("ai-coding/model", model.key());
-        }
-        if (settings.currentFilePath() != null) {
-            meta.put("ai-coding/current-file-path", settings.currentFilePath());
-        }
-        return meta;
+        return IpcAcpRequests.meta(mapper, settings, model, rid);
     }
 
     // ---- turn events ----
@@ -995,6 +984,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
         }
         sessionId = null;
         requestId = null;
+        pooledRequestId = null;
         stopReason = null;
         promptSent = false;
         link = null;

@@ -389,6 +389,24 @@ public final class LingmaIpcClient implements AutoCloseable {
     }
 
     /**
+     * Registers a turn under the request id its pooled session was set up with ({@link IpcSessionPool}), so its
+     * prompt carries the same {@code _meta} as that {@code session/set_model} (lingma-ipc.md §5.3); a fresh id when
+     * that one is taken.
+     *
+     * @throws IpcConnectionClosedException when the connection already closed
+     */
+    String register(Link l, TurnSink sink, String requestId) {
+        if (l.turns.putIfAbsent(requestId, sink) != null) {
+            return register(l, sink, false);
+        }
+        if (!l.isOpen()) {
+            l.turns.remove(requestId);
+            throw new IpcConnectionClosedException("Lingma IPC connection closed", null);
+        }
+        return requestId;
+    }
+
+    /**
      * @param l         the connection
      * @param requestId a request id from {@link #register}
      */

@@ -65,10 +65,13 @@ abstract class IpcBackendTestSupport {
         vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
-    /** @return settings pointing at the fake peer, fresh session mode */
+    /**
+     * @return settings pointing at the fake peer, fresh session mode, no session pool (these tests count the set-up
+     * calls of one turn; IpcSessionPoolTest covers the pool)
+     */
     IpcSettings.Builder settings() {
         return TestSettings.ipc().toBuilder().wsUrl(peer.url()).cwd(tmp.resolve("agent-cwd"))
-                .sessionMode(IpcSettings.SessionMode.FRESH).shellType("zsh");
+                .sessionMode(IpcSettings.SessionMode.FRESH).shellType("zsh").sessionPoolSize(0);
     }
 
     /** Starts the client and backend on {@code settings}. */

@@ -38,7 +38,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @CamelMainTest(mainClass = GatewayMain.class,
         propertyPlaceholderLocations = "file:application.properties",
         properties = {"gateway.backend=simulator", "gateway.http.port=18340", "camel.management.enabled=false",
-                "gateway.ipc.cwd=target/agent-cwd", "gateway.ipc.session-mode=fresh"})
+                "gateway.ipc.cwd=target/agent-cwd", "gateway.ipc.session-mode=fresh",
+                // a slow session/new stands for an unreachable Lingma here; a pooled session would skip it
+                "gateway.ipc.session-pool.size=0"})
 class LingmaIpcComponentTest {
 
     private static final ResolvedModel KIMI = new ResolvedModel("kmodel", "Kimi-K2.6", "kmodel", false);
