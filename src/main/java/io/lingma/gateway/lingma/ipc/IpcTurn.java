@@ -21,7 +21,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -102,6 +101,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
     private final boolean cacheWritable;
     private final boolean stickyHeld;
     private final TurnEventQueue queue;
+    private final IpcTurnErrors errors;
     /** The monitor of this turn; a retry shares its original turn's monitor, so no lock order can invert. */
     private final Object lock;
     /** The original turn when this is a tool-emulation retry, else null. */
@@ -166,6 +166,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
         this.imagesOfLastUser = imageTurn >= 0 && turn.messages().get(imageTurn) == turn.lastUserMessage();
         this.stickyHeld = stickyHeld;
         this.queue = newQueue(settings, turn);
+        this.errors = new IpcTurnErrors(settings, model);
         this.lock = new Object();
         this.owner = null;
     }
@@ -198,6 +199,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
         this.imagesOfLastUser = false;
         this.stickyHeld = false;
         this.queue = newQueue(settings, turn);
+        this.errors = original.errors;
         this.lock = original.lock;
         this.owner = original;
         this.link = original.link;
@@ -242,15 +244,15 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
             throw abortBegin(new GatewayException(ErrorKind.BACKEND_UNAVAILABLE, "interrupted during Lingma set-up",
                     e));
         } catch (TimeoutException e) {
-            throw abortBegin(setupTimeout());
+            throw abortBegin(errors.setupTimeout());
         } catch (ExecutionException e) {
-            throw abortBegin(toGateway(unwrap(e)));
+            throw abortBegin(errors.toGateway(unwrap(e)));
         }
         // on this worker, not the event loop that completed the set-up: serialising a huge prompt takes a while
         try {
             sendPrompt(ready);
         } catch (RuntimeException e) {
-            throw abortBegin(toGateway(e));
+            throw abortBegin(errors.toGateway(e));
         }
     }
 
@@ -482,7 +484,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
             setupAndPrompt().whenComplete((v, e) -> {
                 if (e != null) {
                     synchronized (lock) {
-                        fail(toGateway(unwrap(e)));
+                        fail(errors.toGateway(unwrap(e)));
                     }
                 }
             });
@@ -560,7 +562,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
         ObjectNode params = IpcAcpRequests.sessionNew(mapper, settings);
         return l.rpc.call("session/new", params, settings.setupTimeout()).handle((result, e) -> {
             if (e != null) {
-                throw new CompletionException(setupError("session/new", unwrap(e)));
+                throw new CompletionException(errors.setupError("session/new", unwrap(e)));
             }
             String id = result.path("sessionId").asText("");
             if (id.isEmpty()) {
@@ -605,7 +607,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
         }
         return l.rpc.call("session/set_model", params, settings.setupTimeout()).handle((r, e) -> {
             if (e != null) {
-                throw new CompletionException(setupError("session/set_model", unwrap(e)));
+                throw new CompletionException(errors.setupError("session/set_model", unwrap(e)));
             }
             synchronized (lock) {
                 sessionModel = key;
@@ -692,16 +694,13 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
                     setupAndPrompt().whenComplete((v, e) -> {
                         if (e != null) {
                             synchronized (lock) {
-                                fail(toGateway(unwrap(e)));
+                                fail(errors.toGateway(unwrap(e)));
                             }
                         }
                     });
                     return;
                 }
-                String message = cause instanceof JsonRpcException j
-                        ? "Lingma IPC session/prompt failed: " + j.rpcMessage() + " (code " + j.code() + ")"
-                        : "Lingma IPC session/prompt failed: " + cause.getMessage();
-                fail(ErrorKind.UPSTREAM_ERROR, message);
+                fail(ErrorKind.UPSTREAM_ERROR, IpcTurnErrors.promptFailure(cause));
                 return;
             }
             JsonNode reason = result == null ? null : result.get("stopReason");
@@ -748,31 +747,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
             fail(ErrorKind.UPSTREAM_EMPTY_REPLY, "Lingma IPC did not produce an assistant reply");
             return;
         }
-        succeed(finishReason(stopReason, data.path("reason").asText("")), true);
-    }
-
-    /**
-     * @param stopReason ACP {@code stopReason} of the prompt response, or null
-     * @param dataReason {@code chat_finish.data.reason}
-     * @return the internal finish reason ({@code max_tokens} → LENGTH, {@code refusal} → CONTENT_FILTER, else STOP)
-     */
-    static FinishReason finishReason(String stopReason, String dataReason) {
-        for (String r : new String[]{stopReason, dataReason}) {
-            if (r == null) {
-                continue;
-            }
-            switch (r.toLowerCase(Locale.ROOT)) {
-                case "max_tokens", "length" -> {
-                    return FinishReason.LENGTH;
-                }
-                case "refusal", "content_filter" -> {
-                    return FinishReason.CONTENT_FILTER;
-                }
-                default -> {
-                }
-            }
-        }
-        return FinishReason.STOP;
+        succeed(IpcTurnErrors.finishReason(stopReason, data.path("reason").asText("")), true);
     }
 
     /**
@@ -1005,51 +980,6 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
             releaseResources();
         }
         return new BeginFailure(error);
-    }
-
-    private GatewayException setupTimeout() {
-        return new GatewayException(ErrorKind.BACKEND_UNAVAILABLE, "Lingma IPC session setup timed out after "
-                + settings.setupTimeout().toMillis() + " ms; the Lingma / QoderCN backend may have exited. "
-                + "请重新打开 Lingma App、QoderCN App (reopen the Lingma or QoderCN desktop app).");
-    }
-
-    private Throwable setupError(String method, Throwable cause) {
-        if (cause instanceof JsonRpcTimeoutException) {
-            return setupTimeout();
-        }
-        if (cause instanceof JsonRpcException j) {
-            if (method.equals("session/new") && j.code() == JsonRpcException.METHOD_NOT_FOUND) {
-                return new GatewayException(ErrorKind.BACKEND_UNSUPPORTED, "the running Lingma runtime does not "
-                        + "support ACP sessions (session/new: method not found); open the Lingma or QoderCN "
-                        + "desktop app", j);
-            }
-            if (method.equals("session/set_model")) {
-                return new GatewayException(ErrorKind.MODEL_NOT_FOUND, "model '" + model.key()
-                        + "' is not available in Lingma: " + j.rpcMessage(), j);
-            }
-            return new GatewayException(ErrorKind.UPSTREAM_ERROR, "Lingma IPC " + method + " failed: "
-                    + j.rpcMessage() + " (code " + j.code() + ")", j);
-        }
-        return cause;
-    }
-
-    private GatewayException toGateway(Throwable cause) {
-        if (cause instanceof GatewayException g) {
-            return g;
-        }
-        if (cause instanceof IpcTransportException || cause instanceof IpcDiscoveryException) {
-            return new GatewayException(ErrorKind.BACKEND_UNAVAILABLE, "Lingma IPC is not reachable: "
-                    + cause.getMessage(), cause);
-        }
-        if (cause instanceof JsonRpcTimeoutException) {
-            return setupTimeout();
-        }
-        if (cause instanceof IpcConnectionClosedException) {
-            // counted once by the client's connection-loss listener
-            return new SharedUpstreamFaultException(ErrorKind.UPSTREAM_ERROR, "Lingma IPC failed: "
-                    + cause.getMessage(), cause);
-        }
-        return new GatewayException(ErrorKind.UPSTREAM_ERROR, "Lingma IPC failed: " + cause.getMessage(), cause);
     }
 
     private void cancelTimer(long id) {
