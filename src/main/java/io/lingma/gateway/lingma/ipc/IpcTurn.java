@@ -141,10 +141,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
      */
     private int resumedText = -1;
     private int resumedThinking = -1;
-    private long lastActivityNanos = System.nanoTime();
-    private long idleTimer = -1;
-    private long deadlineTimer = -1;
-    private long graceTimer = -1;
+    private final IpcTurnTimers timers;
 
     IpcTurn(IpcChatBackend backend, IpcSettings settings, ChatTurn turn, ResolvedModel model, Plan plan,
             String fullPrompt, String lastUserText, IpcImageAttachments images, boolean stickyHeld) {
@@ -168,6 +165,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
         this.queue = newQueue(settings, turn);
         this.errors = new IpcTurnErrors(settings, model);
         this.lock = new Object();
+        this.timers = new IpcTurnTimers(vertx, lock, () -> terminal);
         this.owner = null;
     }
 
@@ -201,6 +199,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
         this.queue = newQueue(settings, turn);
         this.errors = original.errors;
         this.lock = original.lock;
+        this.timers = new IpcTurnTimers(vertx, lock, () -> terminal);
         this.owner = original;
         this.link = original.link;
         this.sessionId = original.sessionId;
@@ -220,7 +219,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
      */
     void begin() {
         if (settings.hasTurnDeadline()) {
-            deadlineTimer = vertx.setTimer(settings.turnTimeout().toMillis(), t -> timeout("turn deadline of "
+            timers.startDeadline(settings.turnTimeout().toMillis(), () -> timeout("turn deadline of "
                     + settings.turnTimeout().toMillis() + " ms reached"));
         }
         CompletableFuture<LingmaIpcClient.Link> setup = setupAttempt(false).exceptionallyCompose(e -> {
@@ -307,7 +306,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
             }
             retryTurn = retry;
             if (settings.hasTurnDeadline()) {
-                retry.deadlineTimer = vertx.setTimer(settings.turnTimeout().toMillis(), t -> retry.timeout(
+                retry.timers.startDeadline(settings.turnTimeout().toMillis(), () -> retry.timeout(
                         "turn deadline of " + settings.turnTimeout().toMillis() + " ms reached (retry)"));
             }
             LOG.debug("Lingma IPC turn {} retried in session {} as {}", turn.requestId(), sessionId, retry.requestId);
@@ -413,7 +412,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
             if (terminal) {
                 return;
             }
-            lastActivityNanos = System.nanoTime();
+            timers.activity();
             JsonNode update = params.path("update");
             switch (update.path("sessionUpdate").asText("")) {
                 case "agent_message_chunk" -> {
@@ -649,8 +648,8 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
             }
             params.set("_meta", meta(rid));
             promptSent = true;
-            lastActivityNanos = System.nanoTime();
-            armIdle(settings.idleTimeout().toMillis());
+            timers.activity();
+            timers.armIdle(settings.idleTimeout().toMillis(), this::timeout);
         }
         l.rpc.call("session/prompt", params, null).whenComplete((result, e) -> onPromptResponse(rid, result, e));
     }
@@ -680,7 +679,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
                     String stale = sessionId;
                     Kind was = kind;
                     client.unregister(link, requestId);
-                    cancelTimer(idleTimer);
+                    timers.cancelIdle();
                     sessionId = null;
                     requestId = null;
                     promptSent = false;
@@ -706,18 +705,13 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
             JsonNode reason = result == null ? null : result.get("stopReason");
             if (reason != null && reason.isTextual()) {
                 stopReason = reason.asText();
-                if (graceTimer < 0) {
-                    graceTimer = vertx.setTimer(Math.max(1, settings.finishGrace().toMillis()), t -> {
-                        synchronized (lock) {
-                            graceTimer = -1;
-                            if (!terminal && rid.equals(requestId)) {
-                                LOG.debug("no chat_finish within finish-grace for {}; ending with the text received",
-                                        turn.requestId());
-                                finish(mapper.createObjectNode());
-                            }
-                        }
-                    });
-                }
+                timers.startGrace(settings.finishGrace().toMillis(), () -> {
+                    if (!terminal && rid.equals(requestId)) {
+                        LOG.debug("no chat_finish within finish-grace for {}; ending with the text received",
+                                turn.requestId());
+                        finish(mapper.createObjectNode());
+                    }
+                });
             }
         }
     }
@@ -798,24 +792,6 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
             }
             fail(ErrorKind.UPSTREAM_TIMEOUT, "timed out while waiting for Lingma IPC to finish responding");
         }
-    }
-
-    private void armIdle(long delayMs) {
-        cancelTimer(idleTimer);
-        idleTimer = vertx.setTimer(Math.max(1, delayMs), t -> {
-            synchronized (lock) {
-                if (terminal || idleTimer != t) {
-                    return;
-                }
-                long idleMs = settings.idleTimeout().toMillis();
-                long silentMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastActivityNanos);
-                if (silentMs >= idleMs) {
-                    timeout("no frame for " + silentMs + " ms");
-                } else {
-                    armIdle(idleMs - silentMs);
-                }
-            }
-        });
     }
 
     private void enqueue(ChatEvent event) {
@@ -913,12 +889,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
     }
 
     private void endOfTurn() {
-        cancelTimer(idleTimer);
-        cancelTimer(deadlineTimer);
-        cancelTimer(graceTimer);
-        idleTimer = -1;
-        deadlineTimer = -1;
-        graceTimer = -1;
+        timers.cancelAll();
         client.unregister(link, requestId);
         // the slot, the sticky lock and the image files stay with the turn until close(): a retry may follow
     }
@@ -940,10 +911,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
 
     private void prepareReplay() {
         client.unregister(link, requestId);
-        cancelTimer(idleTimer);
-        cancelTimer(graceTimer);
-        idleTimer = -1;
-        graceTimer = -1;
+        timers.cancelIdleAndGrace();
         // Lingma keeps the abandoned session when only the WebSocket dropped: delete it (once reconnected)
         if (kind == Kind.STICKY && sessionId != null) {
             backend.dropSticky(sessionId, true);
@@ -980,12 +948,6 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
             releaseResources();
         }
         return new BeginFailure(error);
-    }
-
-    private void cancelTimer(long id) {
-        if (id >= 0) {
-            vertx.cancelTimer(id);
-        }
     }
 
     private static Throwable unwrap(Throwable e) {
