@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lingma.gateway.chat.ApiProtocol;
 import io.lingma.gateway.chat.ChatTurn;
+import io.lingma.gateway.chat.Ids;
 import io.lingma.gateway.error.GatewayException;
 import io.lingma.gateway.http.GatewayExchange;
 import io.netty.buffer.ByteBuf;
@@ -13,13 +14,13 @@ import org.apache.camel.ExchangeProperty;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.function.BiFunction;
 
 /**
  * Scaffolding shared by the client APIs (client-api.md §2.4, §2.7): the JSON helper, the settings, the clock, the
  * error envelope of the API's {@link ApiProtocol}, and a {@link #normalizeBody(Object, RequestContext)} that parses
  * the request body in place as a JSON object and falls back to this instance's settings when no context is given.
- * Subclasses implement {@link #normalize(ObjectNode, RequestContext)} and the encoders. Thread-safe when subclasses
- * are.
+ * Subclasses pass their API's {@link BodyNormalizer} and implement the encoders. Thread-safe when subclasses are.
  */
 public abstract class AbstractClientApi implements ClientApi {
 
@@ -34,20 +35,38 @@ public abstract class AbstractClientApi implements ClientApi {
     /** Content extraction (text, placeholders, images) for the normalisers. */
     protected final ContentExtractor extractor;
     private final ApiProtocol protocol;
+    private final BodyNormalizer normalizer;
 
     /**
-     * @param mapper   the shared mapper (not modified)
-     * @param settings the settings
-     * @param clock    source of timestamps
-     * @param protocol the API this instance serves
+     * Normalises a parsed request body of one client API into the internal turn (client-api.md §9).
      */
-    protected AbstractClientApi(ObjectMapper mapper, ApiSettings settings, Clock clock, ApiProtocol protocol) {
+    @FunctionalInterface
+    protected interface BodyNormalizer {
+        /**
+         * @param body the request object; unknown fields are ignored
+         * @param ctx  the request context (never null)
+         * @return the internal turn
+         * @throws GatewayException 400 {@code invalid_request_error} with the spec's message
+         */
+        ChatTurn normalize(ObjectNode body, RequestContext ctx);
+    }
+
+    /**
+     * @param mapper     the shared mapper (not modified)
+     * @param settings   the settings
+     * @param clock      source of timestamps; null is the system UTC clock
+     * @param protocol   the API this instance serves
+     * @param normalizer builds the API's normaliser from this instance's JSON helper and content extractor
+     */
+    protected AbstractClientApi(ObjectMapper mapper, ApiSettings settings, Clock clock, ApiProtocol protocol,
+            BiFunction<ApiJson, ContentExtractor, BodyNormalizer> normalizer) {
         this.json = new ApiJson(mapper);
         this.settings = java.util.Objects.requireNonNull(settings, "settings");
         this.clock = clock == null ? Clock.systemUTC() : clock;
         this.envelopes = new ErrorEnvelopes(mapper);
         this.extractor = new ContentExtractor(new ImageSources());
         this.protocol = protocol;
+        this.normalizer = normalizer.apply(json, extractor);
     }
 
     /** @return the API this instance serves (client-api.md §2.7) */
@@ -99,14 +118,35 @@ public abstract class AbstractClientApi implements ClientApi {
     }
 
     /**
-     * Normalises a parsed request body (client-api.md §9).
+     * Normalises a parsed request body (client-api.md §9) with the API's {@link BodyNormalizer}.
      *
      * @param body the request object; unknown fields are ignored
      * @param ctx  the request context (never null)
      * @return the internal turn
      * @throws GatewayException 400 {@code invalid_request_error} with the spec's message
      */
-    protected abstract ChatTurn normalize(ObjectNode body, RequestContext ctx);
+    protected final ChatTurn normalize(ObjectNode body, RequestContext ctx) {
+        return normalizer.normalize(body, ctx);
+    }
+
+    /**
+     * Starts a non-streamed answer body (client-api.md §4.2, §6.2): a new object whose {@code id} is
+     * {@code idPrefix} followed by {@code idLength} base62 characters.
+     *
+     * @param idPrefix the API's id prefix, e.g. {@code chatcmpl-}
+     * @param idLength the number of random base62 characters
+     * @return the root object, with {@code id} set
+     */
+    protected final ObjectNode answerRoot(String idPrefix, int idLength) {
+        ObjectNode root = json.mapper().createObjectNode();
+        root.put("id", Ids.base62(idPrefix, idLength));
+        return root;
+    }
+
+    /** @return a fresh tool-call id mapper for one answer, using the configured id generator (client-api.md §10.6) */
+    protected final ToolIds toolIds() {
+        return new ToolIds(settings.toolIdGenerator());
+    }
 
     /** @return the error envelope of this API's protocol (client-api.md §2.7); the status is {@code e.status()} */
     @Override

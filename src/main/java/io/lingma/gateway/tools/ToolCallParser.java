@@ -8,9 +8,7 @@ import io.lingma.gateway.chat.ToolDefinition;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -31,11 +29,13 @@ public final class ToolCallParser {
 
     private final ToolSettings settings;
     private final ToolSyntax syntax;
+    private final ToolSchemaFilter schema;
 
     /** @param settings parsers, limits and the re-keying switch */
     public ToolCallParser(ToolSettings settings) {
         this.settings = settings;
         this.syntax = new ToolSyntax(settings.parsers());
+        this.schema = new ToolSchemaFilter(settings.rekeySingleArgument());
     }
 
     /** @return the settings this parser uses */
@@ -93,7 +93,7 @@ public final class ToolCallParser {
     public List<ToolCall> validateNative(List<ToolCall> calls, List<ToolDefinition> tools, boolean parallelToolCalls,
                                          ToolIdSource ids, Map<ParseResult.Rejection, Integer> rejected) {
         List<ToolCall> out = new ArrayList<>();
-        Set<String> seen = new HashSet<>();
+        CallGate gate = new CallGate(settings.maxCalls(), parallelToolCalls, rejected);
         for (ToolCall call : calls) {
             ToolDefinition tool = ToolNames.resolve(call.name(), tools);
             if (tool == null) {
@@ -105,7 +105,7 @@ public final class ToolCallParser {
             String arguments;
             String dedupKey;
             if (parsed instanceof ObjectNode object) {
-                ObjectNode filtered = schemaFilter(tool, object.deepCopy(), rejected);
+                ObjectNode filtered = schema.filter(tool, object.deepCopy(), rejected);
                 if (filtered == null) {
                     continue;
                 }
@@ -116,19 +116,9 @@ public final class ToolCallParser {
                 arguments = raw;
                 dedupKey = raw;
             }
-            if (!seen.add(tool.name().toLowerCase(Locale.ROOT) + "\u0000" + dedupKey)) {
-                count(rejected, ParseResult.Rejection.DUPLICATE);
-                continue;
+            if (gate.admit(tool.name(), dedupKey, out.size())) {
+                out.add(new ToolCall(ids.next(call.id()), tool.name(), arguments));
             }
-            if (!parallelToolCalls && !out.isEmpty()) {
-                count(rejected, ParseResult.Rejection.SINGLE_CALL);
-                continue;
-            }
-            if (out.size() >= settings.maxCalls()) {
-                count(rejected, ParseResult.Rejection.OVER_LIMIT);
-                continue;
-            }
-            out.add(new ToolCall(ids.next(call.id()), tool.name(), arguments));
         }
         return out;
     }
@@ -180,24 +170,10 @@ public final class ToolCallParser {
 
     /** @return index of the first {@code ```} at or after {@code from} that is not inside a JSON string, or -1 */
     static int closingFence(String s, int from) {
-        boolean inString = false;
-        boolean escaped = false;
+        JsonStringTracker strings = new JsonStringTracker(true);
         for (int i = from; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (inString) {
-                if (escaped) {
-                    escaped = false;
-                } else if (c == '\\') {
-                    escaped = true;
-                } else if (c == '"') {
-                    inString = false;
-                } else if (c == '\n') {
-                    // JSON strings cannot hold raw newlines: the quote was prose, not JSON
-                    inString = false;
-                }
-            } else if (c == '"') {
-                inString = true;
-            } else if (c == '`' && s.startsWith("```", i)) {
+            if (!strings.consume(c) && c == '`' && s.startsWith("```", i)) {
                 return i;
             }
         }
@@ -384,7 +360,7 @@ public final class ToolCallParser {
             }
             ObjectNode args = c.arguments();
             if (args.has(POSITIONAL)) {
-                JsonNode properties = properties(tool);
+                JsonNode properties = ToolSchemaFilter.properties(tool);
                 if (properties == null || properties.size() != 1) {
                     count(rejected, ParseResult.Rejection.INVALID_JSON);
                     continue;
@@ -392,73 +368,10 @@ public final class ToolCallParser {
                 JsonNode value = args.remove(POSITIONAL);
                 args.set(properties.fieldNames().next(), value);
             }
-            ObjectNode filtered = schemaFilter(tool, args, rejected);
+            ObjectNode filtered = schema.filter(tool, args, rejected);
             if (filtered != null) {
                 out.add(new Valid(tool, filtered, c.span()));
             }
-        }
-        return out;
-    }
-
-    /**
-     * Schema filter and required check (client-api.md §10.5 validation 2), with optional re-keying.
-     *
-     * @return the filtered arguments, or null when a required argument is missing (counted)
-     */
-    private ObjectNode schemaFilter(ToolDefinition tool, ObjectNode args, Map<ParseResult.Rejection, Integer> rejected) {
-        JsonNode properties = properties(tool);
-        List<String> required = required(tool);
-        if (properties != null) {
-            if (settings.rekeySingleArgument()) {
-                rekey(properties, required, args);
-            }
-            for (Map.Entry<String, JsonNode> e : ToolJson.fields(args)) {
-                if (!properties.has(e.getKey())) {
-                    args.remove(e.getKey());
-                }
-            }
-        }
-        for (String key : required) {
-            JsonNode v = args.get(key);
-            if (v == null || v.isNull() || (v.isTextual() && v.textValue().isBlank())) {
-                count(rejected, ParseResult.Rejection.MISSING_REQUIRED);
-                return null;
-            }
-        }
-        return args;
-    }
-
-    private static void rekey(JsonNode properties, List<String> required, ObjectNode args) {
-        List<String> missing = required.stream()
-                .filter(k -> !args.has(k) && "string".equals(properties.path(k).path("type").asText(""))).toList();
-        if (missing.size() != 1 || required.stream().filter(k -> !args.has(k)).count() != 1) {
-            return;
-        }
-        List<String> strays = new ArrayList<>();
-        args.fieldNames().forEachRemaining(k -> {
-            if (!properties.has(k) && args.get(k).isTextual()) {
-                strays.add(k);
-            }
-        });
-        if (strays.size() == 1) {
-            args.set(missing.get(0), args.remove(strays.get(0)));
-        }
-    }
-
-    private static JsonNode properties(ToolDefinition tool) {
-        JsonNode p = tool.schema() == null ? null : tool.schema().get("properties");
-        return p != null && p.isObject() ? p : null;
-    }
-
-    private static List<String> required(ToolDefinition tool) {
-        JsonNode r = tool.schema() == null ? null : tool.schema().get("required");
-        List<String> out = new ArrayList<>();
-        if (r != null && r.isArray()) {
-            r.forEach(n -> {
-                if (n.isTextual()) {
-                    out.add(n.textValue());
-                }
-            });
         }
         return out;
     }
@@ -472,16 +385,10 @@ public final class ToolCallParser {
         }
         List<ToolCall> calls = new ArrayList<>();
         List<ParseResult.Span> spans = new ArrayList<>();
-        Set<String> seen = new HashSet<>();
+        CallGate gate = new CallGate(settings.maxCalls(), parallelToolCalls, rejected);
         for (Valid v : valid) {
             spans.add(v.span());
-            if (!seen.add(v.tool().name().toLowerCase(Locale.ROOT) + "\u0000" + ToolJson.canonical(v.arguments()))) {
-                count(rejected, ParseResult.Rejection.DUPLICATE);
-            } else if (!parallelToolCalls && !calls.isEmpty()) {
-                count(rejected, ParseResult.Rejection.SINGLE_CALL);
-            } else if (calls.size() >= settings.maxCalls()) {
-                count(rejected, ParseResult.Rejection.OVER_LIMIT);
-            } else {
+            if (gate.admit(v.tool().name(), ToolJson.canonical(v.arguments()), calls.size())) {
                 calls.add(new ToolCall(ids.next(null), v.tool().name(), ToolJson.write(v.arguments())));
             }
         }
@@ -490,7 +397,8 @@ public final class ToolCallParser {
         return new ParseResult(reply, cut.cutSpans().strip(), calls, sorted, rejected);
     }
 
-    private static void count(Map<ParseResult.Rejection, Integer> rejected, ParseResult.Rejection reason) {
+    /** Adds one to a rejection counter. */
+    static void count(Map<ParseResult.Rejection, Integer> rejected, ParseResult.Rejection reason) {
         rejected.merge(reason, 1, Integer::sum);
     }
 }

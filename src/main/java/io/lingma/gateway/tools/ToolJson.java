@@ -112,24 +112,10 @@ final class ToolJson {
     /** Removes a comma followed only by whitespace and then {@code }} or {@code ]}, ignoring string contents. */
     static String dropTrailingCommas(String s) {
         StringBuilder out = new StringBuilder(s.length());
-        boolean inString = false;
-        boolean escaped = false;
+        JsonStringTracker strings = new JsonStringTracker(false);
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (inString) {
-                out.append(c);
-                if (escaped) {
-                    escaped = false;
-                } else if (c == '\\') {
-                    escaped = true;
-                } else if (c == '"') {
-                    inString = false;
-                }
-                continue;
-            }
-            if (c == '"') {
-                inString = true;
-            } else if (c == ',') {
+            if (!strings.consume(c) && c == ',') {
                 int j = i + 1;
                 while (j < s.length() && Character.isWhitespace(s.charAt(j))) {
                     j++;

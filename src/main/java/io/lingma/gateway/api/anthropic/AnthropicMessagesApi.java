@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lingma.gateway.api.AbstractClientApi;
 import io.lingma.gateway.api.ApiSettings;
-import io.lingma.gateway.api.RequestContext;
 import io.lingma.gateway.api.StreamEncoder;
 import io.lingma.gateway.api.ToolIds;
 import io.lingma.gateway.api.Turns;
@@ -13,7 +12,6 @@ import io.lingma.gateway.chat.ApiProtocol;
 import io.lingma.gateway.chat.ChatResult;
 import io.lingma.gateway.chat.ChatTurn;
 import io.lingma.gateway.chat.FinishReason;
-import io.lingma.gateway.chat.Ids;
 import io.lingma.gateway.chat.ResolvedModel;
 import io.lingma.gateway.chat.ToolCall;
 import io.lingma.gateway.chat.Usage;
@@ -30,31 +28,21 @@ import java.util.List;
  * Anthropic Messages ({@code POST /v1/messages}, client-api.md §6): request normalisation (§6.1, §9.4), the
  * {@code message} body (§6.2), the {@code message_start} … {@code message_stop} event stream (§6.3) and the
  * Anthropic error envelope (§2.7). Thread-safe.
+ *
+ * <p>Normalisation raises {@link GatewayException} 400 {@code no user or assistant messages found}, {@code no user
+ * message found in request}, {@code tool 'X' is not allowed}, {@code tool_choice names unknown tool 'X'},
+ * {@code could not load image: …}, and a field of the wrong type, range or missing
+ * ({@link io.lingma.gateway.api.Fields}).
  */
 public final class AnthropicMessagesApi extends AbstractClientApi {
-
-    private final AnthropicMessagesNormalizer normalizer;
 
     /**
      * @param mapper   the shared mapper
      * @param settings settings used by the encoders ({@code input-json-chunk-size}, id generator, echo-requested)
      */
     public AnthropicMessagesApi(ObjectMapper mapper, ApiSettings settings) {
-        super(mapper, settings, Clock.systemUTC(), ApiProtocol.ANTHROPIC_MESSAGES);
-        this.normalizer = new AnthropicMessagesNormalizer(json, extractor);
-    }
-
-    /**
-     * Normalises a Messages body (client-api.md §6.1, §9.4).
-     *
-     * @throws GatewayException 400 {@code no user or assistant messages found}, {@code no user message found in
-     *                          request}, {@code tool 'X' is not allowed}, {@code tool_choice names unknown tool 'X'},
-     *                          {@code could not load image: …}, and a field of the wrong type, range or missing
-     *                          ({@link io.lingma.gateway.api.Fields})
-     */
-    @Override
-    protected ChatTurn normalize(ObjectNode body, RequestContext ctx) {
-        return normalizer.normalize(body, ctx);
+        super(mapper, settings, Clock.systemUTC(), ApiProtocol.ANTHROPIC_MESSAGES,
+                (json, extractor) -> new AnthropicMessagesNormalizer(json, extractor)::normalize);
     }
 
     /**
@@ -65,9 +53,8 @@ public final class AnthropicMessagesApi extends AbstractClientApi {
      */
     @Override
     public String encodeResult(ChatTurn turn, ChatResult result) {
-        ToolIds ids = new ToolIds(settings.toolIdGenerator());
-        ObjectNode root = json.mapper().createObjectNode();
-        root.put("id", Ids.base62("msg_01", 22));
+        ToolIds ids = toolIds();
+        ObjectNode root = answerRoot("msg_01", 22);
         root.put("type", "message");
         root.put("role", "assistant");
         ArrayNode content = root.putArray("content");

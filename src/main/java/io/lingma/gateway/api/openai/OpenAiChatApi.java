@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lingma.gateway.api.AbstractClientApi;
 import io.lingma.gateway.api.ApiJson;
 import io.lingma.gateway.api.ApiSettings;
-import io.lingma.gateway.api.RequestContext;
 import io.lingma.gateway.api.StreamEncoder;
 import io.lingma.gateway.api.ToolIds;
 import io.lingma.gateway.api.Turns;
@@ -14,7 +13,6 @@ import io.lingma.gateway.chat.ApiProtocol;
 import io.lingma.gateway.chat.ChatResult;
 import io.lingma.gateway.chat.ChatTurn;
 import io.lingma.gateway.chat.FinishReason;
-import io.lingma.gateway.chat.Ids;
 import io.lingma.gateway.chat.ResolvedModel;
 import io.lingma.gateway.chat.ToolCall;
 import io.lingma.gateway.chat.Usage;
@@ -27,10 +25,13 @@ import java.util.List;
  * OpenAI Chat Completions ({@code POST /v1/chat/completions}, client-api.md §4): request normalisation (§4.1,
  * §9.3), the {@code chat.completion} body (§4.2), {@code chat.completion.chunk} streams (§4.3, §4.4) and the OpenAI
  * error envelope (§2.7). Thread-safe.
+ *
+ * <p>Normalisation raises {@link GatewayException} 400 {@code n > 1 is not supported}, {@code no user or assistant
+ * messages found}, {@code no user message found in request}, {@code tool 'X' is not allowed}, {@code tool_choice
+ * names unknown tool 'X'}, {@code could not load image: …}, and a field of the wrong type, range or missing
+ * ({@link io.lingma.gateway.api.Fields}).
  */
 public final class OpenAiChatApi extends AbstractClientApi {
-
-    private final OpenAiChatNormalizer normalizer;
 
     /**
      * @param mapper   the shared mapper
@@ -46,21 +47,8 @@ public final class OpenAiChatApi extends AbstractClientApi {
      * @param clock    source of the {@code created} timestamps (seconds)
      */
     public OpenAiChatApi(ObjectMapper mapper, ApiSettings settings, Clock clock) {
-        super(mapper, settings, clock, ApiProtocol.OPENAI_CHAT);
-        this.normalizer = new OpenAiChatNormalizer(json, extractor);
-    }
-
-    /**
-     * Normalises a Chat Completions body (client-api.md §4.1, §9.3).
-     *
-     * @throws GatewayException 400 {@code n > 1 is not supported}, {@code no user or assistant messages found},
-     *                          {@code no user message found in request}, {@code tool 'X' is not allowed},
-     *                          {@code tool_choice names unknown tool 'X'}, {@code could not load image: …}, and a
-     *                          field of the wrong type, range or missing ({@link io.lingma.gateway.api.Fields})
-     */
-    @Override
-    protected ChatTurn normalize(ObjectNode body, RequestContext ctx) {
-        return normalizer.normalize(body, ctx);
+        super(mapper, settings, clock, ApiProtocol.OPENAI_CHAT,
+                (json, extractor) -> new OpenAiChatNormalizer(json, extractor)::normalize);
     }
 
     /**
@@ -71,9 +59,8 @@ public final class OpenAiChatApi extends AbstractClientApi {
      */
     @Override
     public String encodeResult(ChatTurn turn, ChatResult result) {
-        ToolIds ids = new ToolIds(settings.toolIdGenerator());
-        ObjectNode root = json.mapper().createObjectNode();
-        root.put("id", Ids.base62("chatcmpl-", 24));
+        ToolIds ids = toolIds();
+        ObjectNode root = answerRoot("chatcmpl-", 24);
         root.put("object", "chat.completion");
         root.put("created", clock.instant().getEpochSecond());
         root.put("model", Turns.modelId(turn, result.model(), settings));

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lingma.gateway.api.AbstractClientApi;
 import io.lingma.gateway.api.ApiSettings;
-import io.lingma.gateway.api.RequestContext;
 import io.lingma.gateway.api.StreamEncoder;
 import io.lingma.gateway.api.ToolIds;
 import io.lingma.gateway.api.Turns;
@@ -27,10 +26,21 @@ import java.time.Clock;
  *
  * <p>A tool's Responses kind (freeform {@code custom}) and namespace travel in its {@link
  * io.lingma.gateway.chat.ToolDefinition}, so encoding needs nothing but the turn.
+ *
+ * <p>Normalisation (client-api.md §5.1, §9.5): {@code instructions} and {@code system} / {@code developer} items
+ * become the system text; {@code function_call} / {@code custom_tool_call} items become assistant tool calls
+ * (merged with a directly preceding assistant message); {@code function_call_output} /
+ * {@code custom_tool_call_output} items become tool messages; {@code reasoning.effort} is the reasoning effort;
+ * {@code max_output_tokens} the max tokens. Unknown fields ({@code store}, {@code include},
+ * {@code prompt_cache_key}, {@code client_metadata}, {@code text.verbosity}, …) are ignored. It raises
+ * {@link GatewayException} 400 {@code input is required}, {@code unsupported input format}, {@code no usable input
+ * messages found}, {@code previous_response_id is not supported; send the full conversation in input} (policy
+ * {@code reject}), {@code tool_choice forces the unsupported tool type 'X'…}, {@code tool 'X' is not allowed},
+ * {@code tool_choice names unknown tool 'X'}, {@code could not load image: …}, and a field of the wrong type, range
+ * or missing ({@link io.lingma.gateway.api.Fields}).
  */
 public final class ResponsesApi extends AbstractClientApi {
 
-    private final ResponsesNormalizer normalizer;
     private final ResponsesOutput output;
 
     /**
@@ -47,29 +57,9 @@ public final class ResponsesApi extends AbstractClientApi {
      * @param clock    source of the {@code created_at} timestamps (seconds)
      */
     public ResponsesApi(ObjectMapper mapper, ApiSettings settings, Clock clock) {
-        super(mapper, settings, clock, ApiProtocol.OPENAI_RESPONSES);
-        this.normalizer = new ResponsesNormalizer(json, extractor);
+        super(mapper, settings, clock, ApiProtocol.OPENAI_RESPONSES,
+                (json, extractor) -> turnOf(new ResponsesNormalizer(json, extractor)));
         this.output = new ResponsesOutput(json, this.settings);
-    }
-
-    /**
-     * Normalises a Responses body (client-api.md §5.1, §9.5): {@code instructions} and {@code system} /
-     * {@code developer} items become the system text; {@code function_call} / {@code custom_tool_call} items become
-     * assistant tool calls (merged with a directly preceding assistant message); {@code function_call_output} /
-     * {@code custom_tool_call_output} items become tool messages; {@code reasoning.effort} is the reasoning effort;
-     * {@code max_output_tokens} the max tokens. Unknown fields ({@code store}, {@code include},
-     * {@code prompt_cache_key}, {@code client_metadata}, {@code text.verbosity}, …) are ignored.
-     *
-     * @throws GatewayException 400 {@code input is required}, {@code unsupported input format},
-     *                          {@code no usable input messages found}, {@code previous_response_id is not supported;
-     *                          send the full conversation in input} (policy {@code reject}), {@code tool_choice forces
-     *                          the unsupported tool type 'X'…}, {@code tool 'X' is not allowed},
-     *                          {@code tool_choice names unknown tool 'X'}, {@code could not load image: …}, and a
-     *                          field of the wrong type, range or missing ({@link io.lingma.gateway.api.Fields})
-     */
-    @Override
-    protected ChatTurn normalize(ObjectNode body, RequestContext ctx) {
-        return normalizer.normalize(body, ctx).turn();
     }
 
     /**
@@ -85,7 +75,7 @@ public final class ResponsesApi extends AbstractClientApi {
     public String encodeResult(ChatTurn turn, ChatResult result) {
         ResponsesTools tools = tools(turn);
         ResponsesOutput.ResponseIds ids = new ResponsesOutput.ResponseIds(settings);
-        ToolIds callIds = new ToolIds(settings.toolIdGenerator());
+        ToolIds callIds = toolIds();
         ArrayNode items = json.mapper().createArrayNode();
         if (turn.reasoningRequested() && !result.thinking().isEmpty()) {
             items.add(output.reasoning(ids.next("rs"), "completed", result.thinking()));
@@ -110,6 +100,10 @@ public final class ResponsesApi extends AbstractClientApi {
                                        java.util.function.LongSupplier promptTokenEstimate) {
         return new ResponsesStreamEncoder(json, settings, output, turn, tools(turn),
                 Turns.modelId(turn, model, settings), clock.instant().getEpochSecond(), promptTokenEstimate);
+    }
+
+    private static BodyNormalizer turnOf(ResponsesNormalizer normalizer) {
+        return (body, ctx) -> normalizer.normalize(body, ctx).turn();
     }
 
     private static ResponsesTools tools(ChatTurn turn) {

@@ -3,29 +3,18 @@ package io.lingma.gateway.lingma.ipc;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.lingma.gateway.chat.Ids;
 import io.lingma.gateway.chat.ModelInfo;
-import io.lingma.gateway.error.ErrorKind;
 import io.lingma.gateway.error.GatewayException;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.WebSocketClient;
-import io.vertx.core.http.WebSocketClientOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,7 +22,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongConsumer;
 
 /**
@@ -57,11 +45,6 @@ import java.util.function.LongConsumer;
 public final class LingmaIpcClient implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LingmaIpcClient.class);
-    private static final Set<String> LEGACY_NOTIFICATIONS =
-            Set.of("chat/process_step_callback", "snapshot/syncAll", "session/title/update");
-    private static final Set<String> NATIVE_TOOL_UPDATES =
-            Set.of("tool_call", "tool_call_update", "plan", "user_message_chunk");
-    private static final String MODELS_KEY = "config/queryModels";
 
     /** Receiver of one turn's notifications; called on the Vert.x event loop, so it must never block. */
     interface TurnSink {
@@ -96,7 +79,7 @@ public final class LingmaIpcClient implements AutoCloseable {
 
         @Override
         public void onNotification(String method, JsonNode params) {
-            owner.route(this, method, params);
+            owner.router.route(turns, method, params);
         }
 
         @Override
@@ -113,17 +96,13 @@ public final class LingmaIpcClient implements AutoCloseable {
     private final Vertx vertx;
     private final ObjectMapper mapper;
     private final IpcSettings settings;
-    private final IpcEndpointDiscovery discovery;
-    private final WebSocketClient webSocketClient;
-    private final Cache<String, List<ModelInfo>> modelsCache;
-    private final java.util.concurrent.atomic.AtomicReference<CompletableFuture<List<ModelInfo>>> modelsLoad =
-            new java.util.concurrent.atomic.AtomicReference<>();
-    private final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
+    private final IpcConnector connector;
+    private final IpcNotificationRouter router = new IpcNotificationRouter();
+    private final IpcModelCache models;
+    private final IpcSessionDeleter sessions;
     private final List<LongConsumer> connectListeners = new CopyOnWriteArrayList<>();
     private final List<java.util.function.Consumer<IpcConnectionClosedException>> lossListeners =
             new CopyOnWriteArrayList<>();
-    /** Sessions to delete once a connection is open again: Lingma keeps them when only the WebSocket drops. */
-    private final Set<String> orphanedSessions = ConcurrentHashMap.newKeySet();
 
     private final Object lock = new Object();
     private Link link;
@@ -137,7 +116,6 @@ public final class LingmaIpcClient implements AutoCloseable {
     private volatile String lastError;
     private volatile IpcEndpointDiscovery.Endpoint lastEndpoint;
     private volatile JsonNode lastServerInfo;
-    private volatile List<IpcEndpointDiscovery.Rejected> lastRejected = List.of();
 
     /**
      * @param vertx     the application's Vert.x instance
@@ -149,12 +127,10 @@ public final class LingmaIpcClient implements AutoCloseable {
         this.vertx = vertx;
         this.mapper = mapper;
         this.settings = settings;
-        this.discovery = discovery;
-        int maxMessage = settings.maxFrameBytes() + 1024;
-        this.webSocketClient = vertx.createWebSocketClient(new WebSocketClientOptions()
-                .setMaxMessageSize(maxMessage).setMaxFrameSize(maxMessage)
-                .setConnectTimeout((int) settings.handshakeTimeout().toMillis()));
-        this.modelsCache = Caffeine.newBuilder().expireAfterWrite(settings.modelsTtl()).maximumSize(1).build();
+        this.connector = new IpcConnector(vertx, mapper, settings, discovery);
+        this.models = new IpcModelCache(settings,
+                () -> call("config/queryModels", mapper.createObjectNode(), settings.modelsTimeout()));
+        this.sessions = new IpcSessionDeleter(mapper, settings, this::link, this::ready, () -> closed);
     }
 
     /** Starts a non-blocking warm-up connect (lingma-ipc.md §6.5); failures are only logged. */
@@ -230,44 +206,12 @@ public final class LingmaIpcClient implements AutoCloseable {
      *                          {@code upstream_error} when the listing fails or times out
      */
     public List<ModelInfo> models() {
-        CompletableFuture<List<ModelInfo>> future = modelsAsync();
-        try {
-            return future.get(settings.setupTimeout().plus(settings.modelsTimeout()).toMillis(),
-                    TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new GatewayException(ErrorKind.BACKEND_UNAVAILABLE, "interrupted while listing Lingma models", e);
-        } catch (TimeoutException e) {
-            throw new GatewayException(ErrorKind.UPSTREAM_ERROR, "Lingma IPC config/queryModels timed out", e);
-        } catch (ExecutionException e) {
-            throw modelsError(e.getCause());
-        }
+        return models.models();
     }
 
     /** @return the model catalogue without blocking; failures as {@link #call} */
     public CompletableFuture<List<ModelInfo>> modelsAsync() {
-        List<ModelInfo> cached = modelsCache.getIfPresent(MODELS_KEY);
-        if (cached != null) {
-            return CompletableFuture.completedFuture(cached);
-        }
-        // one listing in flight at a time; only successful listings are cached
-        CompletableFuture<List<ModelInfo>> load = new CompletableFuture<>();
-        CompletableFuture<List<ModelInfo>> running = modelsLoad.compareAndExchange(null, load);
-        if (running != null) {
-            return running;
-        }
-        call("config/queryModels", mapper.createObjectNode(), settings.modelsTimeout())
-                .thenApply(IpcModelCatalog::parse)
-                .whenComplete((models, e) -> {
-                    modelsLoad.set(null);
-                    if (e == null) {
-                        modelsCache.put(MODELS_KEY, models);
-                        load.complete(models);
-                    } else {
-                        load.completeExceptionally(unwrap(e));
-                    }
-                });
-        return load;
+        return models.modelsAsync();
     }
 
     /**
@@ -288,7 +232,7 @@ public final class LingmaIpcClient implements AutoCloseable {
         status.put("last_error", lastError);
         List<Map<String, String>> rejected = new ArrayList<>();
         long missing = 0;
-        for (IpcEndpointDiscovery.Rejected r : lastRejected) {
+        for (IpcEndpointDiscovery.Rejected r : connector.lastRejected()) {
             if (r.reason().equals("not found")) {
                 missing++;
             } else {
@@ -308,9 +252,7 @@ public final class LingmaIpcClient implements AutoCloseable {
      * {@code other_notifications}
      */
     public Map<String, Long> counters() {
-        Map<String, Long> copy = new TreeMap<>();
-        counters.forEach((k, v) -> copy.put(k, v.sum()));
-        return copy;
+        return router.counters();
     }
 
     /** Closes the connection and stops reconnecting. Idempotent, non-blocking. */
@@ -331,7 +273,7 @@ public final class LingmaIpcClient implements AutoCloseable {
         if (l != null && l.rpc != null) {
             l.rpc.close();
         }
-        webSocketClient.close();
+        connector.close();
     }
 
     // ---- package API for the backend ----
@@ -427,77 +369,12 @@ public final class LingmaIpcClient implements AutoCloseable {
      * @return completes (never exceptionally) when deleted, given up on, or set aside for the next connect
      */
     CompletableFuture<Void> deleteSession(String sessionId) {
-        if (sessionId == null || closed) {
-            return CompletableFuture.completedFuture(null);
-        }
-        return link().thenCompose(l -> deleteOn(l, sessionId)).handle((ok, e) -> {
-            if (e == null) {
-                return CompletableFuture.<Void>completedFuture(null);
-            }
-            Throwable cause = unwrap(e);
-            boolean connectionProblem = cause instanceof IpcConnectionClosedException
-                    || cause instanceof IpcTransportException || cause instanceof IpcDiscoveryException;
-            if (connectionProblem && !closed) {
-                orphanedSessions.add(sessionId);
-                LOG.debug("Lingma IPC session {} will be deleted after the next connect: {}", sessionId,
-                        cause.getMessage());
-                if (ready()) {
-                    // a connection opened meanwhile, and its flush may have run before the add
-                    flushOrphanedSessions();
-                }
-            } else {
-                LOG.debug("Lingma IPC could not delete session {}: {}", sessionId, cause.getMessage());
-            }
-            return CompletableFuture.<Void>completedFuture(null);
-        }).thenCompose(f -> f);
+        return sessions.delete(sessionId);
     }
 
     /** @return how many sessions wait for a connection to be deleted on */
     int orphanedSessionCount() {
-        return orphanedSessions.size();
-    }
-
-    /**
-     * Deletes on one connection; fails only with {@link IpcConnectionClosedException} (the connection went away
-     * before the answer), every other outcome completes normally.
-     */
-    private CompletableFuture<Void> deleteOn(Link l, String sessionId) {
-        String known = l.deleteParam;
-        String first = known != null ? known : "sessionId";
-        return deleteWith(l, first, sessionId).handle((ok, e) -> {
-            if (e == null) {
-                l.deleteParam = first;
-                return CompletableFuture.<Void>completedFuture(null);
-            }
-            if (unwrap(e) instanceof IpcConnectionClosedException closedError) {
-                return CompletableFuture.<Void>failedFuture(closedError);
-            }
-            if (known == null && unwrap(e) instanceof JsonRpcException) {
-                String second = first.equals("sessionId") ? "id" : "sessionId";
-                return deleteWith(l, second, sessionId).handle((ok2, e2) -> {
-                    if (e2 == null) {
-                        l.deleteParam = second;
-                        LOG.debug("Lingma IPC chat/deleteSessionById works with '{}' on this connection", second);
-                        return CompletableFuture.<Void>completedFuture(null);
-                    }
-                    if (unwrap(e2) instanceof IpcConnectionClosedException closedError) {
-                        return CompletableFuture.<Void>failedFuture(closedError);
-                    }
-                    LOG.debug("Lingma IPC could not delete session {}: {}", sessionId, rootMessage(e2));
-                    return CompletableFuture.<Void>completedFuture(null);
-                }).thenCompose(f -> f);
-            }
-            LOG.debug("Lingma IPC could not delete session {}: {}", sessionId, rootMessage(e));
-            return CompletableFuture.<Void>completedFuture(null);
-        }).thenCompose(f -> f);
-    }
-
-    private void flushOrphanedSessions() {
-        for (String sessionId : List.copyOf(orphanedSessions)) {
-            if (orphanedSessions.remove(sessionId)) {
-                deleteSession(sessionId);
-            }
-        }
+        return sessions.orphanedCount();
     }
 
     /** @return the shared JSON mapper */
@@ -539,113 +416,16 @@ public final class LingmaIpcClient implements AutoCloseable {
         }
     }
 
-    private record Prepared(IpcEndpointDiscovery.Result result, Map<IpcEndpointDiscovery.Endpoint, String> tokens) {
-    }
-
     private void attempt(CompletableFuture<Link> target) {
-        // discovery reads files: run it on a worker thread, never on the event loop
-        vertx.executeBlocking(this::prepare, false).toCompletionStage().toCompletableFuture()
-                .thenCompose(prepared -> {
-                    lastRejected = prepared.result().rejected();
-                    return tryEndpoints(prepared, 0, new ArrayList<>());
-                })
-                .whenComplete((l, e) -> attemptDone(target, l, e));
+        connector.connect(this::newLink).whenComplete((l, e) -> attemptDone(target, l, e));
     }
 
-    private Prepared prepare() {
-        IpcEndpointDiscovery.Result result;
-        try {
-            result = discovery.discover();
-        } catch (IpcDiscoveryException e) {
-            lastRejected = e.rejected();
-            throw e;
-        }
-        Map<IpcEndpointDiscovery.Endpoint, String> tokens = new HashMap<>();
-        for (IpcEndpointDiscovery.Endpoint ep : result.endpoints()) {
-            String token = readMachineToken(ep);
-            if (token != null) {
-                tokens.put(ep, token);
-            }
-        }
-        return new Prepared(result, tokens);
-    }
-
-    private String readMachineToken(IpcEndpointDiscovery.Endpoint ep) {
-        Path file = settings.machineTokenFile();
-        if (file == null && ep.infoFile() != null && ep.infoFile().getParent() != null) {
-            file = ep.infoFile().getParent().resolve("cache").resolve("machine_token.json");
-        }
-        if (file == null || !Files.isRegularFile(file)) {
-            return null;
-        }
-        try {
-            JsonNode node = mapper.readTree(Files.readString(file, StandardCharsets.UTF_8));
-            String token = node == null ? "" : node.path("token").asText("");
-            return token.isBlank() ? null : token.trim();
-        } catch (Exception e) {
-            LOG.debug("machine token file {} is unreadable: {}", file, e.getClass().getSimpleName());
-            return null;
-        }
-    }
-
-    private CompletableFuture<Link> tryEndpoints(Prepared prepared, int index, List<String> failures) {
-        List<IpcEndpointDiscovery.Endpoint> endpoints = prepared.result().endpoints();
-        if (index >= endpoints.size()) {
-            return CompletableFuture.failedFuture(new IpcTransportException(
-                    "cannot connect to Lingma IPC: " + String.join("; ", failures)
-                            + ". Open the Lingma or QoderCN desktop app.", null));
-        }
-        IpcEndpointDiscovery.Endpoint ep = endpoints.get(index);
-        return connectEndpoint(ep, prepared.tokens().get(ep)).exceptionallyCompose(e -> {
-            Throwable cause = unwrap(e);
-            failures.add(ep.source() + " (" + ep.url() + "): " + cause.getMessage());
-            List<IpcEndpointDiscovery.Rejected> rejected = new ArrayList<>(lastRejected);
-            rejected.add(new IpcEndpointDiscovery.Rejected(ep.source(), "connection failed: " + cause.getMessage()));
-            lastRejected = rejected;
-            return tryEndpoints(prepared, index + 1, failures);
-        });
-    }
-
-    private CompletableFuture<Link> connectEndpoint(IpcEndpointDiscovery.Endpoint ep, String token) {
+    private Link newLink(IpcEndpointDiscovery.Endpoint ep) {
         long generation;
         synchronized (lock) {
             generation = ++generations;
         }
-        Link l = new Link(this, generation, ep);
-        return JsonRpcConnection.open(vertx, webSocketClient, mapper, ep.url(), settings.wsHeaderMap(), settings, l)
-                .exceptionallyCompose(e -> {
-                    Throwable cause = unwrap(e);
-                    int status = cause instanceof IpcTransportException t ? t.handshakeStatus() : 0;
-                    if (token != null && (status == 401 || status == 403 || status == 404)) {
-                        String wsUrl = withPath(ep.url(), "/ws");
-                        Map<String, String> headers = new LinkedHashMap<>(settings.wsHeaderMap());
-                        headers.put("Cosy-MachineToken", token);
-                        LOG.info("Lingma IPC handshake to {} answered {}; retrying {} with Cosy-MachineToken",
-                                ep.url(), status, wsUrl);
-                        return JsonRpcConnection.open(vertx, webSocketClient, mapper, wsUrl, headers, settings, l)
-                                .thenApply(c -> {
-                                    LOG.info("Lingma IPC connected with the /ws + Cosy-MachineToken variant");
-                                    return c;
-                                });
-                    }
-                    return CompletableFuture.failedFuture(cause);
-                })
-                .thenCompose(rpc -> {
-                    l.rpc = rpc;
-                    ObjectNode params = mapper.createObjectNode();
-                    params.put("protocolVersion", settings.protocolVersion());
-                    params.putObject("clientCapabilities");
-                    params.put("timestamp", System.currentTimeMillis());
-                    return rpc.call("initialize", params, settings.setupTimeout()).handle((result, e) -> {
-                        if (e != null) {
-                            rpc.close();
-                            throw new CompletionException(unwrap(e));
-                        }
-                        // the result shape is not validated (§5.1); only serverInfo is kept
-                        l.serverInfo = result == null ? null : result.get("serverInfo");
-                        return l;
-                    });
-                });
+        return new Link(this, generation, ep);
     }
 
     private void attemptDone(CompletableFuture<Link> target, Link l, Throwable error) {
@@ -682,9 +462,9 @@ public final class LingmaIpcClient implements AutoCloseable {
             lastServerInfo = l.serverInfo;
             LOG.info("Lingma IPC connected to {} (source {}, generation {}, server {})", l.endpoint.url(),
                     l.endpoint.source(), l.generation, l.serverInfo);
-            modelsCache.invalidateAll();
+            models.invalidate();
             target.complete(l);
-            flushOrphanedSessions();
+            sessions.flush();
             for (LongConsumer listener : connectListeners) {
                 try {
                     listener.accept(l.generation);
@@ -749,63 +529,6 @@ public final class LingmaIpcClient implements AutoCloseable {
         if (wasCurrent && !closed) {
             ensureConnected();
         }
-    }
-
-    private void route(Link l, String method, JsonNode params) {
-        if (!"session/update".equals(method)) {
-            count(LEGACY_NOTIFICATIONS.contains(method) ? "legacy_notifications" : "other_notifications");
-            return;
-        }
-        String kind = params.path("update").path("sessionUpdate").asText("");
-        if (NATIVE_TOOL_UPDATES.contains(kind)) {
-            count("native_tool_updates");
-            if (LOG.isDebugEnabled()) {
-                JsonNode update = params.path("update");
-                LOG.debug("Lingma native {} ignored: tool {} status {} error {}", kind,
-                        update.path("_meta").path("ai-coding/tool-name").asText(""), update.path("status").asText(""),
-                        update.path("_meta").path("ai-coding/tool-call-error-code").asText(""));
-            }
-        }
-        JsonNode requestId = params.path("_meta").get("ai-coding/request-id");
-        if (requestId == null || !requestId.isTextual()) {
-            count("missing_request_id");
-            return;
-        }
-        TurnSink sink = l.turns.get(requestId.asText());
-        if (sink == null) {
-            count("unknown_request_id");
-            return;
-        }
-        count("routed_updates");
-        sink.onUpdate(params);
-    }
-
-    private void count(String name) {
-        counters.computeIfAbsent(name, k -> new LongAdder()).increment();
-    }
-
-    private CompletableFuture<JsonNode> deleteWith(Link l, String param, String sessionId) {
-        ObjectNode params = mapper.createObjectNode();
-        params.put(param, sessionId);
-        return l.rpc.call("chat/deleteSessionById", params, settings.deleteTimeout());
-    }
-
-    private static GatewayException modelsError(Throwable e) {
-        Throwable cause = unwrap(e);
-        if (cause instanceof GatewayException g) {
-            return g;
-        }
-        if (cause instanceof IpcTransportException || cause instanceof IpcDiscoveryException) {
-            return new GatewayException(ErrorKind.BACKEND_UNAVAILABLE,
-                    "Lingma IPC is not reachable: " + cause.getMessage(), cause);
-        }
-        return new GatewayException(ErrorKind.UPSTREAM_ERROR, "Lingma IPC model listing failed: "
-                + cause.getMessage(), cause);
-    }
-
-    private static String withPath(String url, String path) {
-        java.net.URI uri = java.net.URI.create(url);
-        return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "") + path;
     }
 
     private static Duration min(Duration a, Duration b) {
