@@ -9,10 +9,7 @@ import io.lingma.gateway.chat.ChatTurn;
 import io.lingma.gateway.chat.FinishReason;
 import io.lingma.gateway.chat.ResolvedModel;
 import io.lingma.gateway.chat.RetryableTurn;
-import io.lingma.gateway.chat.TokenEstimator;
-import io.lingma.gateway.chat.TurnEventQueue;
 import io.lingma.gateway.chat.UpstreamTurn;
-import io.lingma.gateway.chat.Usage;
 import io.lingma.gateway.error.ErrorKind;
 import io.lingma.gateway.error.GatewayException;
 import io.lingma.gateway.error.SharedUpstreamFaultException;
@@ -26,7 +23,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Supplier;
 
 /**
  * One running IPC turn (lingma-ipc.md §5.4–§5.7): owns its session choice, request id, timers and a bounded event
@@ -100,17 +96,12 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
     private final boolean imagesOfLastUser;
     private final boolean cacheWritable;
     private final boolean stickyHeld;
-    private final TurnEventQueue queue;
+    private final IpcTurnEvents events;
     private final IpcTurnErrors errors;
     /** The monitor of this turn; a retry shares its original turn's monitor, so no lock order can invert. */
     private final Object lock;
     /** The original turn when this is a tool-emulation retry, else null. */
     private final IpcTurn owner;
-    private volatile ChatEvent returnedTerminal;
-    /** Computes the estimated usage of a clean finish; set by {@link #succeed}, run by the consumer in next(). */
-    private volatile Supplier<ChatEvent> closingUsage;
-    /** The finish, held back by next() while it hands out the usage computed for it. */
-    private volatile ChatEvent heldFinish;
 
     // state guarded by lock
     private IpcTurn retryTurn;
@@ -162,20 +153,11 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
         int imageTurn = IpcPromptRenderer.newestImageTurn(turn);
         this.imagesOfLastUser = imageTurn >= 0 && turn.messages().get(imageTurn) == turn.lastUserMessage();
         this.stickyHeld = stickyHeld;
-        this.queue = newQueue(settings, turn);
+        this.events = new IpcTurnEvents(settings, turn);
         this.errors = new IpcTurnErrors(settings, model);
         this.lock = new Object();
         this.timers = new IpcTurnTimers(vertx, lock, () -> terminal);
         this.owner = null;
-    }
-
-    /**
-     * The content bound holds for streams only: a non-streamed answer is drained as it arrives, and its size is
-     * bounded by {@code gateway.http.max-response-bytes} where it is collected.
-     */
-    private static TurnEventQueue newQueue(IpcSettings settings, ChatTurn turn) {
-        long maxChars = turn.stream() ? settings.maxBufferedBytes() : Long.MAX_VALUE;
-        return new TurnEventQueue(settings.turnQueueSize(), maxChars);
     }
 
     /** Creates the retry of {@code original} in its session; call with the shared monitor held. */
@@ -196,7 +178,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
         this.images = IpcImageAttachments.none();
         this.imagesOfLastUser = false;
         this.stickyHeld = false;
-        this.queue = newQueue(settings, turn);
+        this.events = new IpcTurnEvents(settings, turn);
         this.errors = original.errors;
         this.lock = original.lock;
         this.timers = new IpcTurnTimers(vertx, lock, () -> terminal);
@@ -319,25 +301,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
 
     @Override
     public ChatEvent next(Duration timeout) throws InterruptedException {
-        ChatEvent done = returnedTerminal;
-        if (done != null) {
-            return done;
-        }
-        ChatEvent held = heldFinish;
-        if (held != null) {
-            returnedTerminal = held;
-            return held;
-        }
-        ChatEvent event = queue.poll(timeout);
-        Supplier<ChatEvent> usage = closingUsage;
-        if (event instanceof ChatEvent.Finish && usage != null) {
-            heldFinish = event;
-            return usage.get();
-        }
-        if (event != null && event.terminal()) {
-            returnedTerminal = event;
-        }
-        return event;
+        return events.next(timeout);
     }
 
     @Override
@@ -795,10 +759,9 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
     }
 
     private void enqueue(ChatEvent event) {
-        if (!queue.offer(event)) {
-            LOG.warn("Lingma IPC turn {} overflowed its event queue ({} events / {} characters): the client reads "
-                    + "too slowly", turn.requestId(), queue.maxEvents(), queue.maxChars());
-            queue.clear();
+        if (!events.offer(event)) {
+            LOG.warn("Lingma IPC turn {} overflowed its event queue ({}): the client reads too slowly",
+                    turn.requestId(), events.bounds());
             // not Lingma's fault, so not an upstream error for the breakers; Lingma cannot be paused, so the turn ends
             fail(ErrorKind.INTERNAL, "client reads too slowly; more of the answer is waiting than the gateway buffers "
                     + "per stream (gateway.stream.max-buffered-bytes)");
@@ -809,7 +772,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
         terminal = true;
         cleanFinish = clean;
         // counting the tokens of a long reply takes seconds: the consumer does it in next(), never the event loop
-        closingUsage = () -> {
+        events.finish(new ChatEvent.Finish(reason), () -> {
             String prompt;
             String reply;
             String thought;
@@ -818,11 +781,8 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
                 reply = text.toString();
                 thought = thinking.toString();
             }
-            TokenEstimator estimator = backend.estimator;
-            return new ChatEvent.UsageReport(new Usage(estimator.estimate(prompt),
-                    estimator.estimate(reply + thought), estimator.estimate(thought), 0, true));
-        };
-        queue.add(new ChatEvent.Finish(reason));
+            return IpcTurnEvents.estimatedUsage(backend.estimator, prompt, reply, thought);
+        });
         endOfTurn();
     }
 
@@ -841,7 +801,7 @@ final class IpcTurn implements RetryableTurn, LingmaIpcClient.TurnSink {
         }
         terminal = true;
         cleanFinish = false;
-        queue.add(new ChatEvent.Failure(error));
+        events.fail(new ChatEvent.Failure(error));
         abandonUpstream();
         endOfTurn();
     }
